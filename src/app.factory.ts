@@ -1,0 +1,52 @@
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { Logger } from 'pino';
+import { AppModule } from './app.module.js';
+import { createLogger, PinoNestLogger, requestLogMiddleware } from './common/logger.js';
+import { requestIdMiddleware } from './common/request-id.middleware.js';
+import type { AppConfig } from './config/config.js';
+import { resolveSecretKey } from './config/secret-key.js';
+import { openDatabase } from './database/data-source.js';
+
+export interface KeyshelfApp {
+  app: NestExpressApplication;
+  logger: Logger;
+}
+
+/** Builds the whole application for a validated configuration: used by main.ts and the tests. */
+export async function createApp(config: AppConfig, logger: Logger = createLogger(config.logLevel)): Promise<KeyshelfApp> {
+  const secretKey = await resolveSecretKey(config.secretKey, config.dataDir);
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, database, logger, secretKey }), {
+      bodyParser: false,
+      logger: new PinoNestLogger(logger),
+      abortOnError: false,
+    });
+    app.disable('x-powered-by');
+    app.set('query parser', 'simple');
+    app.set('trust proxy', 'loopback');
+    app.use(requestIdMiddleware, requestLogMiddleware(logger));
+    mountOpenApi(app);
+    await app.init();
+    return { app, logger };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}
+
+function mountOpenApi(app: NestExpressApplication): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Keyshelf')
+      .setDescription('Self-hosted software distribution: JSON:API under /v1/accounts/{account}, plus the PyPI, Tauri and generic engines.')
+      .setVersion('1')
+      .addBearerAuth()
+      .addBasicAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', raw: ['json'] });
+}

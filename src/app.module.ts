@@ -1,0 +1,30 @@
+import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
+import { AccountsModule } from './accounts/accounts.module.js';
+import { AuthModule } from './auth/auth.module.js';
+import { KeyshelfExceptionFilter } from './common/exception.filter.js';
+import { JsonBodyMiddleware } from './common/json-body.middleware.js';
+import { JsonApiInterceptor } from './common/jsonapi.interceptor.js';
+import { CoreModule, type Runtime } from './core.module.js';
+import { EventsModule } from './events/events.module.js';
+import { HealthModule } from './health/health.module.js';
+import { TokensModule } from './tokens/tokens.module.js';
+import { UsersModule } from './users/users.module.js';
+
+@Module({})
+export class AppModule implements NestModule {
+  static forRoot(runtime: Runtime): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [CoreModule.forRoot(runtime), AuthModule, AccountsModule, UsersModule, TokensModule, EventsModule, HealthModule],
+      providers: [
+        { provide: APP_FILTER, useClass: KeyshelfExceptionFilter },
+        { provide: APP_INTERCEPTOR, useClass: JsonApiInterceptor },
+      ],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(JsonBodyMiddleware).forRoutes('*');
+  }
+}

@@ -1,0 +1,53 @@
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
+import { AccountsRepository } from '../accounts/accounts.repository.js';
+import { DomainError, Errors } from '../common/errors.js';
+import { stateOf } from '../common/request-context.js';
+import { Authenticator } from './authenticator.service.js';
+import { bearerKind, type BearerKind } from './bearer.js';
+import { parseCredentials } from './credentials.js';
+import { ALLOWED_BEARERS, PASSWORD_LOGIN, PUBLIC_ROUTE } from './decorators.js';
+
+/**
+ * The global guard: every route under /v1/accounts/{account} is closed unless marked public.
+ * It resolves the account, authenticates the credentials (bad credentials always fail, even
+ * where anonymous access is allowed) and checks the route's coarse permission.
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly accounts: AccountsRepository,
+    private readonly authenticator: Authenticator,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const req = context.switchToHttp().getRequest<Request>();
+    const accountParam = req.params?.account;
+    if (typeof accountParam !== 'string') return true; // health, docs: not account-scoped
+    const meta = <T>(key: string) => this.reflector.getAllAndOverride<T>(key, [context.getHandler(), context.getClass()]);
+
+    const state = stateOf(req);
+    const account = await this.accounts.findByIdOrSlug(accountParam);
+    if (!account) throw Errors.notFound('account');
+    state.account = account;
+
+    const credentials = parseCredentials(req.header('authorization'));
+    if (credentials.scheme === 'password' && meta<boolean>(PASSWORD_LOGIN)) {
+      state.passwordLogin = { email: credentials.email, password: credentials.password };
+      return true; // the route's own guard verifies the password
+    }
+    const bearer = await this.authenticator.authenticate(account, credentials);
+    state.bearer = bearer;
+    if (bearer.kind === 'anonymous') {
+      if (meta<boolean>(PUBLIC_ROUTE)) return true;
+      throw new DomainError(401, 'TOKEN_MISSING', 'Authentication is required: send a token');
+    }
+    const allowed = meta<BearerKind[]>(ALLOWED_BEARERS);
+    if (allowed && !allowed.includes(bearerKind(bearer))) {
+      throw Errors.forbidden('This bearer is not permitted to perform this action');
+    }
+    return true;
+  }
+}

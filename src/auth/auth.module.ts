@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { AccountsModule } from '../accounts/accounts.module.js';
+import { AuthGuard } from './auth.guard.js';
+import { Authenticator } from './authenticator.service.js';
+
+@Module({
+  imports: [AccountsModule],
+  providers: [Authenticator, { provide: APP_GUARD, useClass: AuthGuard }],
+  exports: [Authenticator],
+})
+export class AuthModule {}

@@ -1,0 +1,47 @@
+import type { Token } from '../database/entities/token.entity.js';
+import type { User, UserRole } from '../database/entities/user.entity.js';
+
+/** Who is making the request, once credentials are resolved (SPEC §2). */
+export type Bearer = UserBearer | AnonymousBearer;
+
+export interface UserBearer {
+  kind: 'user';
+  user: User;
+  /** The user's current role; a token never grants more than its user has now. */
+  role: UserRole;
+  /** The token used, or null for email:password. */
+  token: Token | null;
+}
+
+export interface AnonymousBearer {
+  kind: 'anonymous';
+}
+
+export const ANONYMOUS: AnonymousBearer = { kind: 'anonymous' };
+
+export type BearerKind = 'admin' | 'developer' | 'read-only' | 'user' | 'product' | 'license' | 'anonymous';
+
+/** The coarse kind a route's permission list is written in. */
+export function bearerKind(bearer: Bearer): BearerKind {
+  return bearer.kind === 'user' ? bearer.role : bearer.kind;
+}
+
+export const STAFF: readonly BearerKind[] = ['admin', 'developer', 'read-only'];
+
+export function isStaff(bearer: Bearer): boolean {
+  return STAFF.includes(bearerKind(bearer));
+}
+
+export function isAdmin(bearer: Bearer): boolean {
+  return bearerKind(bearer) === 'admin';
+}
+
+/** The bearer as the event log records it. */
+export function bearerReference(bearer: Bearer): { type: string; id: string } | null {
+  switch (bearer.kind) {
+    case 'user':
+      return { type: 'users', id: bearer.user.id };
+    case 'anonymous':
+      return null;
+  }
+}

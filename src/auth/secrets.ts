@@ -1,0 +1,31 @@
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import type { TokenKind } from '../database/entities/token.entity.js';
+
+const PREFIXES: Record<TokenKind, string> = {
+  admin: 'admin_',
+  developer: 'dev_',
+  'read-only': 'ro_',
+  user: 'user_',
+  product: 'prod_',
+  license: 'lic_',
+};
+
+/** A new raw token: a readable prefix by kind and 256 random bits (SPEC §1.5). */
+export function generateToken(kind: TokenKind): string {
+  return PREFIXES[kind] + randomBytes(32).toString('base64url');
+}
+
+/**
+ * Tokens are stored as their sha256 only: they carry 256 random bits, so no salt or slow
+ * hash is needed, and rotating the server secret does not log everyone out.
+ */
+export function tokenDigest(raw: string): string {
+  return createHash('sha256').update(raw, 'utf8').digest('hex');
+}
+
+/** License keys may be chosen by people, so they are stored as an HMAC keyed by the server secret. */
+export function keyDigest(secret: string, key: string): string {
+  return createHmac('sha256', secret).update(key, 'utf8').digest('hex');
+}
+
+export const SECRET_KEY = Symbol('SECRET_KEY');

@@ -1,0 +1,114 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Inject } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import type { Logger } from 'pino';
+import { QueryFailedError } from 'typeorm';
+import { DomainError } from './errors.js';
+import { LOGGER } from './logger.js';
+import { jsonApiMediaType } from './media-type.js';
+import { stateOf } from './request-context.js';
+
+const HTTP_CODES: Record<number, string> = {
+  400: 'BAD_REQUEST',
+  401: 'TOKEN_INVALID',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  406: 'NOT_ACCEPTABLE',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'MEDIA_TYPE_INVALID',
+  429: 'RATE_LIMITED',
+};
+
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOENT', '57P01', '57P02', '57P03', '08006', '08001', '08003']);
+
+/** True for errors that mean the database could not be reached (→ 503, SPEC §1.3). */
+export function isUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: string }).code ?? (error as { driverError?: { code?: string } }).driverError?.code;
+  if (code && UNAVAILABLE_CODES.has(code)) return true;
+  return /Connection terminated|timeout exceeded when trying to connect|Connection is not established|the database system is/i.test(
+    error.message,
+  );
+}
+
+/** Turns anything thrown into the documented error model. */
+export function toDomainError(error: unknown): DomainError | null {
+  if (error instanceof DomainError) return error;
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    const detail = status === 404 ? 'The requested resource was not found' : error.message;
+    return new DomainError(status, HTTP_CODES[status] ?? 'ERROR', detail);
+  }
+  const bodyError = error as { type?: string; status?: number };
+  if (bodyError?.type === 'entity.parse.failed') {
+    return new DomainError(400, 'BODY_INVALID', 'The request body is not valid JSON');
+  }
+  if (bodyError?.type === 'entity.too.large') {
+    return new DomainError(413, 'PAYLOAD_TOO_LARGE', 'The request body is too large');
+  }
+  if (bodyError?.type && typeof bodyError.status === 'number' && bodyError.status >= 400 && bodyError.status < 500) {
+    return new DomainError(bodyError.status, HTTP_CODES[bodyError.status] ?? 'BAD_REQUEST', 'The request body could not be read');
+  }
+  if (error instanceof QueryFailedError && (error.driverError as { code?: string })?.code === '23505') {
+    return new DomainError(409, 'CONFLICT', 'A concurrent write conflicted with this one; retry the request');
+  }
+  if (isUnavailable(error)) {
+    return new DomainError(503, 'SERVICE_UNAVAILABLE', 'A dependency of the service is unavailable; try again shortly', undefined, {
+      'Retry-After': '5',
+    });
+  }
+  return null;
+}
+
+@Catch()
+export class KeyshelfExceptionFilter implements ExceptionFilter {
+  constructor(@Inject(LOGGER) private readonly logger: Logger) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const req = host.switchToHttp().getRequest<Request>();
+    const res = host.switchToHttp().getResponse<Response>();
+    const state = stateOf(req);
+    let error = toDomainError(exception);
+    if (!error) {
+      this.logger.error({ requestId: state?.requestId, err: exception }, 'unhandled error');
+      error = new DomainError(500, 'INTERNAL_ERROR', 'An unexpected error occurred');
+    } else if (error.status === 503) {
+      this.logger.warn({ requestId: state?.requestId, err: (exception as Error).message }, 'dependency unavailable');
+    }
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    writeError(req, res, error);
+  }
+}
+
+/** Writes an error in the form the route speaks; JSON:API unless an engine route said otherwise. */
+export function writeError(req: Request, res: Response, error: DomainError): void {
+  const state = stateOf(req);
+  for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+  if (error.status === 401 && !res.hasHeader('WWW-Authenticate')) {
+    const scheme = state?.errorStyle && state.errorStyle !== 'jsonapi' ? 'Basic' : 'Bearer';
+    res.setHeader('WWW-Authenticate', `${scheme} realm="keyshelf"`);
+  }
+  res.status(error.status);
+  if (state?.errorStyle === 'text') {
+    res.statusMessage = error.detail.replace(/[^\x20-\x7e]/g, ' ');
+    res.type('text/plain; charset=utf-8').send(`${error.detail}\n`);
+    return;
+  }
+  const body = {
+    meta: { id: state?.requestId },
+    errors: [
+      {
+        title: error.title,
+        detail: error.detail,
+        code: error.code,
+        ...(error.source ? { source: error.source } : {}),
+      },
+    ],
+  };
+  res.setHeader('Content-Type', state?.errorStyle === 'json' ? 'application/json; charset=utf-8' : jsonApiMediaType(req));
+  res.send(JSON.stringify(body));
+}

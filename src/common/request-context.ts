@@ -1,0 +1,21 @@
+import type { Request } from 'express';
+import type { Account } from '../database/entities/account.entity.js';
+import type { Bearer } from '../auth/bearer.js';
+
+/** What the pipeline learns about a request, attached to the Express request object. */
+export interface RequestState {
+  requestId: string;
+  account?: Account;
+  bearer?: Bearer;
+  /** Set by the auth guard when Basic email:password was sent to a route that accepts it. */
+  passwordLogin?: { email: string; password: string };
+  startedAt: bigint;
+  /** Engine routes answer errors in their own protocol's form (SPEC §1.3). */
+  errorStyle?: 'jsonapi' | 'json' | 'text';
+}
+
+export type KeyshelfRequest = Request & { keyshelf: RequestState };
+
+export function stateOf(req: Request): RequestState {
+  return (req as KeyshelfRequest).keyshelf;
+}

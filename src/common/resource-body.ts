@@ -1,0 +1,137 @@
+import type { PipeTransform } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
+import { validate, type ValidationError } from 'class-validator';
+import { attributeCode, attributePointer, DomainError, Errors, relationshipPointer } from './errors.js';
+
+export interface RelationshipRule {
+  type: string;
+  required?: boolean;
+}
+
+export interface ResourceBodyRules<T> {
+  type: string;
+  /** class-validator DTO listing exactly the writable attributes. */
+  attributes: new () => T;
+  relationships?: Record<string, RelationshipRule>;
+}
+
+export interface ResourceBody<T> {
+  id?: string;
+  attributes: T;
+  /** Which attributes the client sent (a PATCH changes only these). */
+  sent: Set<keyof T & string>;
+  relationships: Record<string, string | null>;
+}
+
+const TYPE_CONSTRAINTS = new Set(['isString', 'isBoolean', 'isInt', 'isNumber', 'isObject', 'isArray']);
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function firstViolation(errors: ValidationError[]): DomainError {
+  const error = errors[0];
+  const constraints = error.constraints ?? {};
+  const names = Object.keys(constraints);
+  if (names.includes('whitelistValidation')) {
+    return Errors.badRequest('ATTRIBUTE_UNPERMITTED', `${error.property} is not a writable attribute`, attributePointer(error.property));
+  }
+  const status = names.some((name) => TYPE_CONSTRAINTS.has(name)) ? 400 : 422;
+  const detail = Object.values(constraints)[0] ?? `${error.property} is invalid`;
+  return new DomainError(status, attributeCode(error.property, 'INVALID'), detail, attributePointer(error.property));
+}
+
+/**
+ * Reads a JSON:API resource document (SPEC §1.2): the type must match, only the DTO's
+ * attributes and the listed relationships may appear (anything else is a 400 naming it), and
+ * attribute values are validated (wrong JSON type → 400, broken rule → 422).
+ */
+export class ResourceBodyPipe<T extends object> implements PipeTransform<unknown, Promise<ResourceBody<T>>> {
+  constructor(private readonly rules: ResourceBodyRules<T>) {}
+
+  async transform(body: unknown): Promise<ResourceBody<T>> {
+    if (!isPlainObject(body) || !isPlainObject(body.data)) {
+      throw Errors.badRequest('DATA_INVALID', 'The request body must be a JSON:API document with a data object', { pointer: '/data' });
+    }
+    const { data } = body;
+    for (const key of Object.keys(data)) {
+      if (!['type', 'id', 'attributes', 'relationships'].includes(key)) {
+        throw Errors.badRequest('DATA_INVALID', `${key} is not allowed in data`, { pointer: `/data/${key}` });
+      }
+    }
+    if (data.type !== this.rules.type) {
+      throw Errors.badRequest('TYPE_INVALID', `data.type must be "${this.rules.type}"`, { pointer: '/data/type' });
+    }
+    if (data.id !== undefined && typeof data.id !== 'string') {
+      throw Errors.badRequest('ID_INVALID', 'data.id must be a string', { pointer: '/data/id' });
+    }
+    const raw = data.attributes ?? {};
+    if (!isPlainObject(raw)) {
+      throw Errors.badRequest('ATTRIBUTES_INVALID', 'data.attributes must be an object', { pointer: '/data/attributes' });
+    }
+    const attributes = plainToInstance(this.rules.attributes, raw, { enableImplicitConversion: false });
+    const errors = await validate(attributes, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: false });
+    if (errors.length > 0) throw firstViolation(errors);
+    return {
+      id: data.id as string | undefined,
+      attributes,
+      sent: new Set(Object.keys(raw) as (keyof T & string)[]),
+      relationships: this.readRelationships(data.relationships),
+    };
+  }
+
+  private readRelationships(raw: unknown): Record<string, string | null> {
+    const rules = this.rules.relationships ?? {};
+    const result: Record<string, string | null> = {};
+    if (raw !== undefined && !isPlainObject(raw)) {
+      throw Errors.badRequest('RELATIONSHIPS_INVALID', 'data.relationships must be an object', { pointer: '/data/relationships' });
+    }
+    for (const [name, value] of Object.entries(raw ?? {})) {
+      const rule = rules[name];
+      if (!rule) {
+        throw Errors.badRequest('RELATIONSHIP_UNPERMITTED', `${name} is not a writable relationship`, relationshipPointer(name));
+      }
+      const linkage = isPlainObject(value) ? value.data : undefined;
+      if (linkage === null && !rule.required) {
+        result[name] = null;
+        continue;
+      }
+      if (!isPlainObject(linkage) || linkage.type !== rule.type || typeof linkage.id !== 'string' || linkage.id === '') {
+        throw Errors.badRequest(
+          attributeCode(name, 'INVALID'),
+          `${name} must be {"data":{"type":"${rule.type}","id":…}}`,
+          relationshipPointer(name),
+        );
+      }
+      result[name] = linkage.id;
+    }
+    return result;
+  }
+}
+
+/** On update, a data.id that names another record is a 400 (JSON:API). */
+export function assertSameId(body: ResourceBody<object>, id: string): void {
+  if (body.id !== undefined && body.id !== id) {
+    throw Errors.badRequest('ID_INVALID', 'data.id does not match the resource being updated', { pointer: '/data/id' });
+  }
+}
+
+/** Required relationships are checked on create only. */
+export function requireRelationships(body: ResourceBody<object>, rules: Record<string, RelationshipRule>): void {
+  for (const [name, rule] of Object.entries(rules)) {
+    if (rule.required && !body.relationships[name]) {
+      throw Errors.unprocessable(attributeCode(name, 'MISSING'), `${name} is required`, relationshipPointer(name));
+    }
+  }
+}
+
+/** For endpoints whose body may be omitted entirely (POST /tokens). */
+export class OptionalBody<T extends object> implements PipeTransform<unknown, Promise<ResourceBody<T>>> {
+  constructor(private readonly inner: ResourceBodyPipe<T>) {}
+
+  transform(body: unknown): Promise<ResourceBody<T>> {
+    const empty = body === undefined || body === null || (typeof body === 'object' && Object.keys(body).length === 0);
+    if (empty) return Promise.resolve({ attributes: {} as T, sent: new Set(), relationships: {} });
+    return this.inner.transform(body);
+  }
+}

@@ -1,0 +1,138 @@
+import { resolve } from 'node:path';
+
+/** The typed configuration of one Keyshelf process (SPEC §8.1). */
+export interface AppConfig {
+  port: number;
+  publicUrl: string | null;
+  dataDir: string;
+  databaseUrl: string | null;
+  storage: {
+    driver: 'fs' | 's3';
+    s3: {
+      endpoint: string | null;
+      bucket: string | null;
+      region: string;
+      accessKeyId: string | null;
+      secretAccessKey: string | null;
+      forcePathStyle: boolean;
+    };
+  };
+  /** From the environment; when null the server generates one into the data directory. */
+  secretKey: string | null;
+  maxUploadBytes: number;
+  signedUrlTtlSeconds: number;
+  pypiUpstreamUrl: string | null;
+  rateLimit: {
+    enabled: boolean;
+    windowSeconds: number;
+    anonymousLimit: number;
+    staffLimit: number;
+    tokenCreationLimit: number;
+  };
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    reason: string,
+  ) {
+    super(`Invalid configuration: ${variable} ${reason}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function text(env: Env, name: string): string | null {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? null : value.trim();
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = text(env, name);
+  if (raw === null) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${raw}`);
+  return value;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = text(env, name);
+  if (raw === null) return fallback;
+  if (/^(true|1|yes)$/i.test(raw)) return true;
+  if (/^(false|0|no)$/i.test(raw)) return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = text(env, name);
+  if (raw === null) return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`);
+  }
+  return raw as T;
+}
+
+function url(env: Env, name: string, protocols: string[], fallback: string | null): string | null {
+  const raw = text(env, name);
+  if (raw === null) return fallback;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, 'must be an absolute URL');
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must use ${protocols.join(' or ')}`);
+  }
+  return raw.replace(/\/+$/, '');
+}
+
+/** Reads and validates the environment; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: Env = process.env): AppConfig {
+  const driver = oneOf(env, 'STORAGE_DRIVER', ['fs', 's3'] as const, 'fs');
+  const s3 = {
+    endpoint: url(env, 'S3_ENDPOINT', ['http:', 'https:'], null),
+    bucket: text(env, 'S3_BUCKET'),
+    region: text(env, 'S3_REGION') ?? 'us-east-1',
+    accessKeyId: text(env, 'S3_ACCESS_KEY_ID'),
+    secretAccessKey: text(env, 'S3_SECRET_ACCESS_KEY'),
+    forcePathStyle: boolean(env, 'S3_FORCE_PATH_STYLE', false),
+  };
+  if (driver === 's3' && !s3.bucket) throw new ConfigError('S3_BUCKET', 'is required when STORAGE_DRIVER=s3');
+
+  const secretKey = text(env, 'SECRET_KEY');
+  if (secretKey !== null && secretKey.length < 32) {
+    throw new ConfigError('SECRET_KEY', 'must be at least 32 characters');
+  }
+  // An empty PYPI_UPSTREAM_URL disables the upstream redirect (SPEC §6.1).
+  const upstreamSet = env.PYPI_UPSTREAM_URL !== undefined;
+  const pypiUpstreamUrl = upstreamSet
+    ? url(env, 'PYPI_UPSTREAM_URL', ['http:', 'https:'], null)
+    : 'https://pypi.org/simple';
+
+  return {
+    port: integer(env, 'PORT', 3000, 0, 65535),
+    publicUrl: url(env, 'PUBLIC_URL', ['http:', 'https:'], null),
+    dataDir: resolve(text(env, 'DATA_DIR') ?? './data'),
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:'], null),
+    storage: { driver, s3 },
+    secretKey,
+    maxUploadBytes: integer(env, 'MAX_UPLOAD_BYTES', 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),
+    signedUrlTtlSeconds: integer(env, 'SIGNED_URL_TTL_SECONDS', 60, 1, 7 * 24 * 3600),
+    pypiUpstreamUrl,
+    rateLimit: {
+      enabled: boolean(env, 'RATE_LIMIT_ENABLED', true),
+      windowSeconds: integer(env, 'RATE_LIMIT_WINDOW_SECONDS', 30, 1, 86400),
+      anonymousLimit: integer(env, 'RATE_LIMIT_ANONYMOUS', 60, 1, 1_000_000),
+      staffLimit: integer(env, 'RATE_LIMIT_STAFF', 300, 1, 1_000_000),
+      tokenCreationLimit: integer(env, 'RATE_LIMIT_TOKEN_CREATION', 5, 1, 1_000_000),
+    },
+    logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+    shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_SECONDS', 30, 0, 3600) * 1000,
+  };
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');

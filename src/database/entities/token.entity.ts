@@ -1,0 +1,35 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+
+export const TOKEN_KINDS = ['admin', 'developer', 'read-only', 'user', 'product', 'license'] as const;
+export type TokenKind = (typeof TOKEN_KINDS)[number];
+
+@Entity({ name: 'tokens' })
+export class Token {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column({ name: 'account_id', type: 'uuid' })
+  accountId: string;
+
+  @Column({ type: 'text' })
+  kind: TokenKind;
+
+  @Column({ type: 'text', nullable: true })
+  name: string | null;
+
+  /** sha256 of the raw token, hex; the raw value is shown once and never stored. */
+  @Column({ type: 'text' })
+  digest: string;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  expiry: Date | null;
+
+  @Column({ name: 'user_id', type: 'uuid', nullable: true })
+  userId: string | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+}

@@ -1,0 +1,31 @@
+import { Controller, Get, Param, Query, Req } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { Allow, Ctx, type RequestContext } from '../auth/decorators.js';
+import { Errors } from '../common/errors.js';
+import { JsonApiDocument } from '../common/jsonapi.js';
+import { listDocument, parseListQuery } from '../common/list-query.js';
+import { serializeEventLog } from './event-log.serializer.js';
+import { EVENT_FILTERS, EventsService } from './events.service.js';
+
+@ApiTags('event-logs')
+@Controller('v1/accounts/:account/event-logs')
+@Allow('admin')
+export class EventsController {
+  constructor(private readonly events: EventsService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List events (admins; filters: event, resource)' })
+  async list(@Ctx() ctx: RequestContext, @Query() raw: Record<string, unknown>, @Req() req: Request) {
+    const query = parseListQuery(raw, EVENT_FILTERS);
+    return listDocument(req, query, await this.events.list(ctx, query), serializeEventLog);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Show one event' })
+  async show(@Ctx() ctx: RequestContext, @Param('id') id: string) {
+    const event = await this.events.find(ctx, id);
+    if (!event) throw Errors.notFound('event');
+    return new JsonApiDocument({ data: serializeEventLog(event) });
+  }
+}

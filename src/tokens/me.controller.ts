@@ -1,0 +1,17 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Ctx, type RequestContext } from '../auth/decorators.js';
+import { Errors } from '../common/errors.js';
+import { JsonApiDocument } from '../common/jsonapi.js';
+import { serializeUser } from '../users/user.serializer.js';
+
+@ApiTags('tokens')
+@Controller('v1/accounts/:account/me')
+export class MeController {
+  @Get()
+  @ApiOperation({ summary: 'The current bearer' })
+  show(@Ctx() ctx: RequestContext) {
+    if (ctx.bearer.kind !== 'user') throw Errors.notFound('bearer');
+    return new JsonApiDocument({ data: serializeUser(ctx.bearer.user) });
+  }
+}

@@ -1,0 +1,48 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { AcceptsPassword, Ctx, type RequestContext } from '../auth/decorators.js';
+import { PasswordLoginGuard } from '../auth/password.strategy.js';
+import { JsonApiDocument } from '../common/jsonapi.js';
+import { listDocument, parseListQuery } from '../common/list-query.js';
+import { OptionalBody, ResourceBodyPipe, type ResourceBody } from '../common/resource-body.js';
+import { CreateTokenAttributes } from './dto/token-attributes.js';
+import { serializeToken } from './token.serializer.js';
+import { TokensService } from './tokens.service.js';
+
+const createBody = new OptionalBody(new ResourceBodyPipe({ type: 'tokens', attributes: CreateTokenAttributes }));
+
+@ApiTags('tokens')
+@Controller('v1/accounts/:account/tokens')
+export class TokensController {
+  constructor(private readonly tokens: TokensService) {}
+
+  @Post()
+  @AcceptsPassword()
+  @UseGuards(PasswordLoginGuard)
+  @ApiOperation({ summary: 'Create a token: Basic email:password, or a staff token (optional name, expiry)' })
+  async create(@Ctx() ctx: RequestContext, @Body(createBody) body: ResourceBody<CreateTokenAttributes>) {
+    const { token, raw } = await this.tokens.create(ctx, body);
+    return JsonApiDocument.created(serializeToken(token, raw));
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List tokens (own; admins all)' })
+  async list(@Ctx() ctx: RequestContext, @Query() raw: Record<string, unknown>, @Req() req: Request) {
+    const query = parseListQuery(raw);
+    return listDocument(req, query, await this.tokens.list(ctx, query), (token) => serializeToken(token));
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Show a token (never its value)' })
+  async show(@Ctx() ctx: RequestContext, @Param('id') id: string) {
+    return new JsonApiDocument({ data: serializeToken(await this.tokens.find(ctx, id)) });
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Revoke a token' })
+  async revoke(@Ctx() ctx: RequestContext, @Param('id') id: string) {
+    await this.tokens.revoke(ctx, id);
+  }
+}

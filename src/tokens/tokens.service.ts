@@ -1,0 +1,96 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type SelectQueryBuilder } from 'typeorm';
+import { isAdmin, isStaff } from '../auth/bearer.js';
+import type { RequestContext } from '../auth/decorators.js';
+import { generateToken, tokenDigest } from '../auth/secrets.js';
+import { attributePointer, Errors } from '../common/errors.js';
+import { isUuid } from '../common/ids.js';
+import type { ListQuery } from '../common/list-query.js';
+import type { ResourceBody } from '../common/resource-body.js';
+import { Token, type TokenKind } from '../database/entities/token.entity.js';
+import { EventsService } from '../events/events.service.js';
+import type { CreateTokenAttributes } from './dto/token-attributes.js';
+
+/** Tokens made with email:password expire after 14 days unless told otherwise (SPEC §2). */
+const PASSWORD_TOKEN_LIFETIME_MS = 14 * 24 * 3600 * 1000;
+
+@Injectable()
+export class TokensService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly events: EventsService,
+  ) {}
+
+  /** A bearer sees its own tokens; admins see every token of the account. */
+  private visibleTokens(ctx: RequestContext): SelectQueryBuilder<Token> {
+    const qb = this.db.getRepository(Token).createQueryBuilder('t').where('t.account_id = :account', { account: ctx.account.id });
+    if (!isAdmin(ctx.bearer)) {
+      qb.andWhere('t.user_id = :user', { user: ctx.bearer.kind === 'user' ? ctx.bearer.user.id : null });
+    }
+    return qb;
+  }
+
+  list(ctx: RequestContext, query: ListQuery): Promise<[Token[], number]> {
+    return this.visibleTokens(ctx)
+      .orderBy('t.created_at', query.order)
+      .addOrderBy('t.id', query.order)
+      .skip((query.page.number - 1) * query.page.size)
+      .take(query.page.size)
+      .getManyAndCount();
+  }
+
+  async find(ctx: RequestContext, id: string): Promise<Token> {
+    const token = isUuid(id) ? await this.visibleTokens(ctx).andWhere('t.id = :id', { id }).getOne() : null;
+    if (!token) throw Errors.notFound('token');
+    return token;
+  }
+
+  /**
+   * A user token of the bearer's own role: for any user authenticated by email:password, or
+   * for staff using one of their tokens (SPEC §3.6).
+   */
+  async create(ctx: RequestContext, body: ResourceBody<CreateTokenAttributes>): Promise<{ token: Token; raw: string }> {
+    const { bearer } = ctx;
+    if (bearer.kind !== 'user') throw Errors.forbidden('Only users can create tokens here');
+    const byPassword = bearer.token === null;
+    if (!byPassword && !isStaff(bearer)) {
+      throw Errors.forbidden('Customers create tokens with their email and password');
+    }
+    const expiry = this.expiry(body, byPassword);
+    const kind: TokenKind = bearer.role;
+    const raw = generateToken(kind);
+    const token = await this.db.transaction(async (manager) => {
+      const saved = await manager.getRepository(Token).save({
+        accountId: ctx.account.id,
+        kind,
+        name: body.attributes.name ?? null,
+        digest: tokenDigest(raw),
+        expiry,
+        userId: bearer.user.id,
+      });
+      await this.events.record(manager, ctx, 'token.created', { type: 'tokens', id: saved.id });
+      return saved;
+    });
+    return { token, raw };
+  }
+
+  /** Revocation deletes the digest, so the token fails on the next request on every instance. */
+  async revoke(ctx: RequestContext, id: string): Promise<void> {
+    const token = await this.find(ctx, id);
+    await this.db.transaction(async (manager) => {
+      await manager.getRepository(Token).delete({ id: token.id, accountId: ctx.account.id });
+      await this.events.record(manager, ctx, 'token.revoked', { type: 'tokens', id: token.id });
+    });
+  }
+
+  private expiry(body: ResourceBody<CreateTokenAttributes>, byPassword: boolean): Date | null {
+    const given = body.attributes.expiry;
+    if (!body.sent.has('expiry')) return byPassword ? new Date(Date.now() + PASSWORD_TOKEN_LIFETIME_MS) : null;
+    if (given === null || given === undefined) return null;
+    const expiry = new Date(given);
+    if (Number.isNaN(expiry.getTime()) || expiry.getTime() <= Date.now()) {
+      throw Errors.unprocessable('EXPIRY_INVALID', 'expiry must be a timestamp in the future', attributePointer('expiry'));
+    }
+    return expiry;
+  }
+}

@@ -1,0 +1,45 @@
+import { IsEmail, IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { USER_ROLES, type UserRole } from '../../database/entities/user.entity.js';
+
+export class CreateUserAttributes {
+  @IsString()
+  @MaxLength(254)
+  @IsEmail({}, { message: 'email must be a valid email address' })
+  email: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  name?: string | null;
+
+  @IsOptional()
+  @IsString()
+  @Length(8, 1024, { message: 'password must be at least 8 characters' })
+  password?: string;
+
+  @IsOptional()
+  @IsIn(USER_ROLES, { message: `role must be one of ${USER_ROLES.join(', ')}` })
+  role?: UserRole;
+}
+
+export class UpdateUserAttributes {
+  @IsOptional()
+  @IsString()
+  @MaxLength(254)
+  @IsEmail({}, { message: 'email must be a valid email address' })
+  email?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  name?: string | null;
+
+  @IsOptional()
+  @IsString()
+  @Length(8, 1024, { message: 'password must be at least 8 characters' })
+  password?: string;
+
+  @IsOptional()
+  @IsIn(USER_ROLES, { message: `role must be one of ${USER_ROLES.join(', ')}` })
+  role?: UserRole;
+}

@@ -1,0 +1,113 @@
+import { hash } from '@node-rs/argon2';
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager, type SelectQueryBuilder } from 'typeorm';
+import { isStaff } from '../auth/bearer.js';
+import type { RequestContext } from '../auth/decorators.js';
+import { attributePointer, Errors, isUniqueViolation } from '../common/errors.js';
+import { isUuid } from '../common/ids.js';
+import type { ListQuery } from '../common/list-query.js';
+import { assertSameId, type ResourceBody } from '../common/resource-body.js';
+import { User } from '../database/entities/user.entity.js';
+import { EventsService } from '../events/events.service.js';
+import type { CreateUserAttributes, UpdateUserAttributes } from './dto/user-attributes.js';
+
+const emailTaken = () => Errors.unprocessable('EMAIL_TAKEN', 'email is already taken', attributePointer('email'));
+
+@Injectable()
+export class UsersService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly events: EventsService,
+  ) {}
+
+  /** Staff see every user of the account; a customer sees only themselves (SPEC §4). */
+  private visibleUsers(ctx: RequestContext, manager: EntityManager = this.db.manager): SelectQueryBuilder<User> {
+    const qb = manager.getRepository(User).createQueryBuilder('u').where('u.account_id = :account', { account: ctx.account.id });
+    if (!isStaff(ctx.bearer)) {
+      qb.andWhere('u.id = :self', { self: ctx.bearer.kind === 'user' ? ctx.bearer.user.id : null });
+    }
+    return qb;
+  }
+
+  list(ctx: RequestContext, query: ListQuery): Promise<[User[], number]> {
+    return this.visibleUsers(ctx)
+      .orderBy('u.created_at', query.order)
+      .addOrderBy('u.id', query.order)
+      .skip((query.page.number - 1) * query.page.size)
+      .take(query.page.size)
+      .getManyAndCount();
+  }
+
+  /** By id or email (SPEC §1.1); 404 when absent or not visible. */
+  async find(ctx: RequestContext, idOrEmail: string, manager?: EntityManager): Promise<User> {
+    const qb = this.visibleUsers(ctx, manager);
+    if (isUuid(idOrEmail)) qb.andWhere('u.id = :id', { id: idOrEmail });
+    else qb.andWhere('lower(u.email) = lower(:email)', { email: idOrEmail });
+    const user = await qb.getOne();
+    if (!user) throw Errors.notFound('user');
+    return user;
+  }
+
+  async create(ctx: RequestContext, body: ResourceBody<CreateUserAttributes>): Promise<User> {
+    const { email, name, password, role } = body.attributes;
+    const passwordHash = password ? await hash(password) : null;
+    try {
+      return await this.db.transaction(async (manager) => {
+        await this.assertEmailFree(manager, ctx, email);
+        const user = await manager.getRepository(User).save({
+          accountId: ctx.account.id,
+          email,
+          name: name ?? null,
+          role: role ?? 'user',
+          passwordHash,
+        });
+        await this.events.record(manager, ctx, 'user.created', { type: 'users', id: user.id });
+        return user;
+      });
+    } catch (error) {
+      if (isUniqueViolation(error, 'users_account_email_key')) throw emailTaken();
+      throw error;
+    }
+  }
+
+  async update(ctx: RequestContext, idOrEmail: string, body: ResourceBody<UpdateUserAttributes>): Promise<User> {
+    const { email, name, password, role } = body.attributes;
+    const passwordHash = password ? await hash(password) : undefined;
+    try {
+      return await this.db.transaction(async (manager) => {
+        const user = await this.find(ctx, idOrEmail, manager);
+        assertSameId(body, user.id);
+        if (email !== undefined && email.toLowerCase() !== user.email.toLowerCase()) {
+          await this.assertEmailFree(manager, ctx, email);
+        }
+        if (email !== undefined) user.email = email;
+        if (body.sent.has('name')) user.name = name ?? null;
+        if (role !== undefined) user.role = role;
+        if (passwordHash !== undefined) user.passwordHash = passwordHash;
+        await manager.getRepository(User).save(user);
+        await this.events.record(manager, ctx, 'user.updated', { type: 'users', id: user.id }, { changed: [...body.sent] });
+        return user;
+      });
+    } catch (error) {
+      if (isUniqueViolation(error, 'users_account_email_key')) throw emailTaken();
+      throw error;
+    }
+  }
+
+  async remove(ctx: RequestContext, idOrEmail: string): Promise<void> {
+    await this.db.transaction(async (manager) => {
+      const user = await this.find(ctx, idOrEmail, manager);
+      await manager.getRepository(User).delete({ id: user.id, accountId: ctx.account.id });
+      await this.events.record(manager, ctx, 'user.deleted', { type: 'users', id: user.id });
+    });
+  }
+
+  private async assertEmailFree(manager: EntityManager, ctx: RequestContext, email: string): Promise<void> {
+    const taken = await manager
+      .getRepository(User)
+      .createQueryBuilder('u')
+      .where('u.account_id = :account AND lower(u.email) = lower(:email)', { account: ctx.account.id, email })
+      .getExists();
+    if (taken) throw emailTaken();
+  }
+}

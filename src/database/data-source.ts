@@ -67,6 +67,7 @@ export interface Database {
  * its socket instead of being opened a second time (the CLI does this).
  */
 export async function openDatabase(options: {
+  /** At least 2: migrations hold one connection for the lock while running on another. */
   databaseUrl: string | null;
   dataDir: string;
   shareRunning?: boolean;

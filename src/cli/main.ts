@@ -1,0 +1,48 @@
+import 'reflect-metadata';
+import { AccountSetupError } from '../accounts/account-setup.js';
+import { ConfigError, loadConfig } from '../config/config.js';
+import { openDatabase, type Database } from '../database/data-source.js';
+import { accountCreate } from './account-create.js';
+import { UsageError } from './args.js';
+
+const USAGE = `usage: npm run cli -- <command>
+  account create --slug <slug> [--name <name>] [--email <email> --password <password>]`;
+
+type Command = (database: Database, args: string[]) => Promise<string>;
+
+const COMMANDS: Record<string, Command> = {
+  'account create': accountCreate,
+};
+
+/**
+ * The operator's CLI. It uses the server's configuration (DATABASE_URL, DATA_DIR); on the
+ * embedded default it shares the running server's database through its socket, or opens the
+ * data directory itself when no server runs.
+ */
+async function main(argv: string[]): Promise<number> {
+  const name = argv.slice(0, 2).join(' ');
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  const config = loadConfig();
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, shareRunning: true, poolSize: 2 });
+  try {
+    process.stdout.write(`${await command(database, argv.slice(2))}\n`);
+    return 0;
+  } finally {
+    await database.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    const known = error instanceof AccountSetupError || error instanceof UsageError || error instanceof ConfigError;
+    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    if (error instanceof UsageError) process.stderr.write(`${USAGE}\n`);
+    if (!known) process.stderr.write("the command failed unexpectedly\n");
+    process.exit(1);
+  },
+);

@@ -1,0 +1,39 @@
+import { resolve } from 'node:path';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('loadConfig (SPEC §8.1)', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(3000);
+    expect(config.dataDir).toBe(resolve('./data'));
+    expect(config.databaseUrl).toBeNull();
+    expect(config.storage.driver).toBe('fs');
+    expect(config.maxUploadBytes).toBe(1024 ** 3);
+    expect(config.signedUrlTtlSeconds).toBe(60);
+    expect(config.pypiUpstreamUrl).toBe('https://pypi.org/simple');
+    expect(config.rateLimit.enabled).toBe(true);
+  });
+
+  it('reads given values', () => {
+    const config = loadConfig({ PORT: '8080', DATABASE_URL: 'postgres://u@h/db', RATE_LIMIT_ENABLED: 'false', PYPI_UPSTREAM_URL: '' });
+    expect(config.port).toBe(8080);
+    expect(config.databaseUrl).toBe('postgres://u@h/db');
+    expect(config.rateLimit.enabled).toBe(false);
+    expect(config.pypiUpstreamUrl).toBeNull();
+  });
+
+  it.each([
+    ['PORT', { PORT: 'eighty' }],
+    ['PORT', { PORT: '70000' }],
+    ['DATABASE_URL', { DATABASE_URL: 'mysql://x' }],
+    ['STORAGE_DRIVER', { STORAGE_DRIVER: 'ftp' }],
+    ['S3_BUCKET', { STORAGE_DRIVER: 's3' }],
+    ['MAX_UPLOAD_BYTES', { MAX_UPLOAD_BYTES: '-1' }],
+    ['RATE_LIMIT_ENABLED', { RATE_LIMIT_ENABLED: 'maybe' }],
+    ['SECRET_KEY', { SECRET_KEY: 'short' }],
+    ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
+  ])('names %s when it is bad', (variable, env) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${variable} `));
+  });
+});

@@ -1,0 +1,85 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { createAccountWithAdmin, type NewAccount } from '../../src/accounts/account-setup.js';
+import { createApp } from '../../src/app.factory.js';
+import { loadConfig, type AppConfig } from '../../src/config/config.js';
+import { createTestDatabase, dropTestDatabase } from './database.js';
+
+export interface TestApp {
+  app: NestExpressApplication;
+  config: AppConfig;
+  db: DataSource;
+  http: ReturnType<typeof request>;
+  /** A request builder that sends `Authorization` with the given header value. */
+  as(authorization: string | null): Requester;
+  close(): Promise<void>;
+}
+
+type Method = 'get' | 'post' | 'patch' | 'put' | 'delete' | 'head';
+export type Requester = Record<Method, (path: string) => request.Test>;
+
+/** Boots the real application on a fresh PostgreSQL database (or the embedded one). */
+export async function startApp(env: Record<string, string> = {}, options: { embedded?: boolean; dataDir?: string } = {}): Promise<TestApp> {
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'keyshelf-test-')));
+  const databaseUrl = options.embedded ? undefined : await createTestDatabase();
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'silent',
+    RATE_LIMIT_ENABLED: 'false',
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    ...env,
+  });
+  const { app } = await createApp(config);
+  const http = request(app.getHttpServer());
+  const as = (authorization: string | null): Requester => {
+    const build = (method: Method) => (path: string) => {
+      const test = http[method](path);
+      return authorization ? test.set('Authorization', authorization) : test;
+    };
+    return { get: build('get'), post: build('post'), patch: build('patch'), put: build('put'), delete: build('delete'), head: build('head') };
+  };
+  return {
+    app,
+    config,
+    db: app.get(DataSource),
+    http,
+    as,
+    async close() {
+      await app.close();
+      if (databaseUrl) await dropTestDatabase(databaseUrl);
+      if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface TestAccount {
+  id: string;
+  slug: string;
+  adminUserId: string;
+  adminToken: string;
+  /** `/v1/accounts/{id}` */
+  base: string;
+}
+
+export async function createAccount(t: TestApp, input: NewAccount): Promise<TestAccount> {
+  const created = await t.db.transaction((manager) => createAccountWithAdmin(manager, input));
+  return {
+    id: created.account.id,
+    slug: created.account.slug,
+    adminUserId: created.user.id,
+    adminToken: created.token,
+    base: `/v1/accounts/${created.account.id}`,
+  };
+}
+
+export const bearer = (token: string) => `Bearer ${token}`;
+export const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
+
+/** A JSON:API request body. */
+export function doc(type: string, attributes: Record<string, unknown> = {}, relationships?: Record<string, unknown>) {
+  return { data: { type, attributes, ...(relationships ? { relationships } : {}) } };
+}

@@ -29,7 +29,9 @@ export interface CreatedAccount {
  * caller's transaction. Used by the CLI and by the first-start bootstrap.
  */
 export async function createAccountWithAdmin(manager: EntityManager, input: NewAccount): Promise<CreatedAccount> {
-  if (!SLUG_PATTERN.test(input.slug) || /^[0-9a-f]{8}-[0-9a-f]{4}-/.test(input.slug)) {
+  // Slugs are case-insensitive; they are kept in lowercase so every URL form matches.
+  const slug = input.slug.toLowerCase();
+  if (!SLUG_PATTERN.test(slug) || /^[0-9a-f]{8}-[0-9a-f]{4}-/.test(slug)) {
     throw new AccountSetupError('slug must be 1-63 lowercase letters, digits or hyphens, starting with a letter or digit');
   }
   if (input.password !== undefined && input.password.length < 8) {
@@ -41,11 +43,11 @@ export async function createAccountWithAdmin(manager: EntityManager, input: NewA
   const taken = await manager
     .getRepository(Account)
     .createQueryBuilder('a')
-    .where('lower(a.slug) = lower(:slug)', { slug: input.slug })
+    .where('lower(a.slug) = :slug', { slug })
     .getExists();
-  if (taken) throw new AccountSetupError(`the slug "${input.slug}" is already taken`);
+  if (taken) throw new AccountSetupError(`the slug "${slug}" is already taken`);
 
-  const account = await manager.getRepository(Account).save({ slug: input.slug, name: input.name ?? input.slug });
+  const account = await manager.getRepository(Account).save({ slug, name: input.name ?? slug });
   const user = await manager.getRepository(User).save({
     accountId: account.id,
     email,

@@ -23,9 +23,10 @@ type Method = 'get' | 'post' | 'patch' | 'put' | 'delete' | 'head';
 export type Requester = Record<Method, (path: string) => request.Test>;
 
 /** Boots the real application on a fresh PostgreSQL database (or the embedded one). */
-export async function startApp(env: Record<string, string> = {}, options: { embedded?: boolean; dataDir?: string } = {}): Promise<TestApp> {
+export async function startApp(env: Record<string, string> = {}, options: { embedded?: boolean; dataDir?: string; databaseUrl?: string } = {}): Promise<TestApp> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'keyshelf-test-')));
-  const databaseUrl = options.embedded ? undefined : await createTestDatabase();
+  const ownDatabase = !options.embedded && !options.databaseUrl;
+  const databaseUrl = options.embedded ? undefined : (options.databaseUrl ?? (await createTestDatabase()));
   const config = loadConfig({
     DATA_DIR: dataDir,
     LOG_LEVEL: 'silent',
@@ -50,7 +51,7 @@ export async function startApp(env: Record<string, string> = {}, options: { embe
     as,
     async close() {
       await app.close();
-      if (databaseUrl) await dropTestDatabase(databaseUrl);
+      if (ownDatabase && databaseUrl) await dropTestDatabase(databaseUrl);
       if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
     },
   };

@@ -1,0 +1,62 @@
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Account } from '../../src/database/entities/account.entity.js';
+import { bearer, doc, startApp } from '../support/app.js';
+import { createTestDatabase, dropTestDatabase } from '../support/database.js';
+
+describe('first-start bootstrap (SPEC §2, §9)', () => {
+  it('the embedded default boots, bootstraps once and keeps data across restarts', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'keyshelf-embedded-'));
+    try {
+      const first = await startApp({}, { embedded: true, dataDir });
+      const tokenPath = join(dataDir, 'admin-token');
+      const token = (await readFile(tokenPath, 'utf8')).trim();
+      expect((await stat(tokenPath)).mode & 0o777).toBe(0o600);
+      expect(token).toMatch(/^admin_[A-Za-z0-9_-]{43}$/);
+      const me = await first.as(bearer(token)).get('/v1/accounts/default/me').expect(200);
+      expect(me.body.data).toMatchObject({ type: 'users', attributes: { role: 'admin' } });
+      await first.as(bearer(token)).post('/v1/accounts/default/users').send(doc('users', { email: 'kept@example.test' })).expect(201);
+      await first.http.get('/health/ready').expect(200);
+      const before = await stat(tokenPath);
+      await first.close();
+
+      const second = await startApp({}, { embedded: true, dataDir });
+      try {
+        expect(await second.db.getRepository(Account).count()).toBe(1);
+        expect((await readFile(tokenPath, 'utf8')).trim()).toBe(token);
+        expect((await stat(tokenPath)).mtimeMs).toBe(before.mtimeMs);
+        await second.as(bearer(token)).get('/v1/accounts/default/users/kept@example.test').expect(200);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('instances starting together on an empty PostgreSQL migrate and bootstrap exactly once', async () => {
+    const databaseUrl = await createTestDatabase();
+    const dirs = await Promise.all([0, 1, 2].map(() => mkdtemp(join(tmpdir(), 'keyshelf-pg-'))));
+    try {
+      const apps = await Promise.all(dirs.map((dataDir) => startApp({}, { databaseUrl, dataDir })));
+      try {
+        expect(await apps[0].db.getRepository(Account).count()).toBe(1);
+        const written: string[] = [];
+        for (const dir of dirs) {
+          const content = await readFile(join(dir, 'admin-token'), 'utf8').catch(() => null);
+          if (content) written.push(content.trim());
+        }
+        expect(written).toHaveLength(1);
+        await apps[2].as(bearer(written[0])).get('/v1/accounts/default/me').expect(200);
+        const migrations = await apps[0].db.query('SELECT count(*)::int AS n FROM migrations');
+        expect(migrations[0].n).toBe(1);
+      } finally {
+        await Promise.all(apps.map((app) => app.close()));
+      }
+    } finally {
+      await dropTestDatabase(databaseUrl);
+      await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
+    }
+  });
+});

@@ -1,0 +1,80 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bearer, startApp, type TestApp } from '../support/app.js';
+
+interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the operator's exact command form: `npm run cli -- …`. */
+function cli(args: string[], env: Record<string, string>): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('npm', ['run', 'cli', '--', ...args], { env: { ...process.env, NODE_OPTIONS: '', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('npm run cli -- account create (SPEC §2)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startApp();
+  });
+  afterAll(() => t.close());
+
+  it('prints one JSON line with a working admin token, and refuses a taken slug', async () => {
+    const env = { DATABASE_URL: t.config.databaseUrl!, DATA_DIR: t.config.dataDir };
+    const created = await cli(['account', 'create', '--slug', 'acme', '--name', 'Acme Inc', '--email', 'ops@acme.test', '--password', 'password-1'], env);
+    expect(created.code).toBe(0);
+    const lines = created.stdout.split('\n').filter((line) => line !== '');
+    expect(lines).toHaveLength(1);
+    const out = JSON.parse(lines[0]);
+    expect(out).toEqual({
+      account: { id: expect.any(String), slug: 'acme' },
+      user: { id: expect.any(String), email: 'ops@acme.test' },
+      token: expect.stringMatching(/^admin_/),
+    });
+    const me = await t.as(bearer(out.token)).get('/v1/accounts/acme/me').expect(200);
+    expect(me.body.data.id).toBe(out.user.id);
+    await t.as(`Basic ${Buffer.from('ops@acme.test:password-1').toString('base64')}`).post('/v1/accounts/acme/tokens').expect(201);
+
+    const again = await cli(['account', 'create', '--slug', 'ACME'], env);
+    expect(again.code).toBe(1);
+    expect(again.stdout).toBe('');
+    expect(again.stderr).toMatch(/already taken/);
+  });
+
+  it.each([
+    [['account', 'create'], /--slug is required/],
+    [['account', 'create', '--slug', 'Not A Slug'], /slug must be/],
+    [['account', 'create', '--slug', 'ok', '--email', 'a@b.co'], /--email and --password go together/],
+    [['account', 'create', '--slug', 'ok', '--colour', 'red'], /unknown option --colour/],
+  ])('refuses %j with exit code 1 and a message', async (args, message) => {
+    const result = await cli(args, { DATABASE_URL: t.config.databaseUrl!, DATA_DIR: t.config.dataDir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(message);
+    expect(result.stdout).toBe('');
+  });
+
+  it('shares the embedded database of a running server through its socket', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'keyshelf-cli-'));
+    const server = await startApp({}, { embedded: true, dataDir });
+    try {
+      const result = await cli(['account', 'create', '--slug', 'beta'], { DATA_DIR: dataDir, DATABASE_URL: '' });
+      expect(result.code).toBe(0);
+      const out = JSON.parse(result.stdout);
+      await server.as(bearer(out.token)).get('/v1/accounts/beta/me').expect(200);
+    } finally {
+      await server.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,11 +1,11 @@
-import { Controller, Get } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Get } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
+import { AccountRoute } from '../common/account-route.js';
 import { Allow, Ctx, type RequestContext } from '../auth/decorators.js';
 import { JsonApiDocument } from '../common/jsonapi.js';
 import { serializeAccount } from './account.serializer.js';
 
-@ApiTags('accounts')
-@Controller('v1/accounts/:account')
+@AccountRoute('', 'accounts')
 export class AccountsController {
   @Get()
   @Allow('admin', 'developer', 'read-only')

@@ -1,5 +1,6 @@
-import { Controller, Get, Param, Query, Req } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Get, Param, Query, Req } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
+import { AccountRoute } from '../common/account-route.js';
 import type { Request } from 'express';
 import { Allow, Ctx, type RequestContext } from '../auth/decorators.js';
 import { Errors } from '../common/errors.js';
@@ -8,8 +9,7 @@ import { listDocument, parseListQuery } from '../common/list-query.js';
 import { serializeEventLog } from './event-log.serializer.js';
 import { EVENT_FILTERS, EventsService } from './events.service.js';
 
-@ApiTags('event-logs')
-@Controller('v1/accounts/:account/event-logs')
+@AccountRoute('event-logs', 'event-logs')
 @Allow('admin')
 export class EventsController {
   constructor(private readonly events: EventsService) {}

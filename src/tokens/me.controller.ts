@@ -1,12 +1,12 @@
-import { Controller, Get } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Get } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
+import { AccountRoute } from '../common/account-route.js';
 import { Ctx, type RequestContext } from '../auth/decorators.js';
 import { Errors } from '../common/errors.js';
 import { JsonApiDocument } from '../common/jsonapi.js';
 import { serializeUser } from '../users/user.serializer.js';
 
-@ApiTags('tokens')
-@Controller('v1/accounts/:account/me')
+@AccountRoute('me', 'tokens')
 export class MeController {
   @Get()
   @ApiOperation({ summary: 'The current bearer' })

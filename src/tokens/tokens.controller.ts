@@ -1,5 +1,6 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Delete, Get, HttpCode, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
+import { AccountRoute } from '../common/account-route.js';
 import type { Request } from 'express';
 import { AcceptsPassword, Ctx, type RequestContext } from '../auth/decorators.js';
 import { PasswordLoginGuard } from '../auth/password.strategy.js';
@@ -12,8 +13,7 @@ import { TokensService } from './tokens.service.js';
 
 const createBody = new OptionalBody(new ResourceBodyPipe({ type: 'tokens', attributes: CreateTokenAttributes }));
 
-@ApiTags('tokens')
-@Controller('v1/accounts/:account/tokens')
+@AccountRoute('tokens', 'tokens')
 export class TokensController {
   constructor(private readonly tokens: TokensService) {}
 

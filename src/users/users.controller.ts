@@ -1,5 +1,6 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
+import { AccountRoute } from '../common/account-route.js';
 import type { Request } from 'express';
 import { Allow, Ctx, type RequestContext } from '../auth/decorators.js';
 import { JsonApiDocument } from '../common/jsonapi.js';
@@ -12,8 +13,7 @@ import { UsersService } from './users.service.js';
 const createBody = new ResourceBodyPipe({ type: 'users', attributes: CreateUserAttributes });
 const updateBody = new ResourceBodyPipe({ type: 'users', attributes: UpdateUserAttributes });
 
-@ApiTags('users')
-@Controller('v1/accounts/:account/users')
+@AccountRoute('users', 'users')
 export class UsersController {
   constructor(private readonly users: UsersService) {}
 

@@ -1,0 +1,11 @@
+import { applyDecorators, Controller } from '@nestjs/common';
+import { ApiParam, ApiTags } from '@nestjs/swagger';
+
+/** A controller under /v1/accounts/{account} (SPEC §1.1), documented as such in OpenAPI. */
+export function AccountRoute(path: string, tag: string): ClassDecorator {
+  return applyDecorators(
+    Controller(path ? `v1/accounts/:account/${path}` : 'v1/accounts/:account'),
+    ApiTags(tag),
+    ApiParam({ name: 'account', description: 'The account id or slug' }),
+  );
+}

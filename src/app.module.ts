@@ -6,8 +6,10 @@ import { KeyshelfExceptionFilter } from './common/exception.filter.js';
 import { JsonBodyMiddleware } from './common/json-body.middleware.js';
 import { JsonApiInterceptor } from './common/jsonapi.interceptor.js';
 import { CoreModule, type Runtime } from './core.module.js';
+import { EnginesModule } from './engines/engines.module.js';
 import { EventsModule } from './events/events.module.js';
 import { HealthModule } from './health/health.module.js';
+import { ProductsModule } from './products/products.module.js';
 import { TokensModule } from './tokens/tokens.module.js';
 import { UsersModule } from './users/users.module.js';
 
@@ -16,7 +18,7 @@ export class AppModule implements NestModule {
   static forRoot(runtime: Runtime): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(runtime), AuthModule, AccountsModule, UsersModule, TokensModule, EventsModule, HealthModule],
+      imports: [CoreModule.forRoot(runtime), AuthModule, AccountsModule, UsersModule, TokensModule, EventsModule, HealthModule, ProductsModule, EnginesModule],
       providers: [
         { provide: APP_FILTER, useClass: KeyshelfExceptionFilter },
         { provide: APP_INTERCEPTOR, useClass: JsonApiInterceptor },

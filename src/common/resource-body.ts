@@ -86,6 +86,11 @@ export class ResourceBodyPipe<T extends object> implements PipeTransform<unknown
     if (raw !== undefined && !isPlainObject(raw)) {
       throw Errors.badRequest('RELATIONSHIPS_INVALID', 'data.relationships must be an object', { pointer: '/data/relationships' });
     }
+    for (const [name, rule] of Object.entries(rules)) {
+      if (rule.required && !(isPlainObject(raw) && name in raw)) {
+        throw Errors.unprocessable(attributeCode(name, 'MISSING'), `${name} is required`, relationshipPointer(name));
+      }
+    }
     for (const [name, value] of Object.entries(raw ?? {})) {
       const rule = rules[name];
       if (!rule) {
@@ -110,18 +115,9 @@ export class ResourceBodyPipe<T extends object> implements PipeTransform<unknown
 }
 
 /** On update, a data.id that names another record is a 400 (JSON:API). */
-export function assertSameId(body: ResourceBody<object>, id: string): void {
+export function assertSameId(body: { id?: string }, id: string): void {
   if (body.id !== undefined && body.id !== id) {
     throw Errors.badRequest('ID_INVALID', 'data.id does not match the resource being updated', { pointer: '/data/id' });
-  }
-}
-
-/** Required relationships are checked on create only. */
-export function requireRelationships(body: ResourceBody<object>, rules: Record<string, RelationshipRule>): void {
-  for (const [name, rule] of Object.entries(rules)) {
-    if (rule.required && !body.relationships[name]) {
-      throw Errors.unprocessable(attributeCode(name, 'MISSING'), `${name} is required`, relationshipPointer(name));
-    }
   }
 }
 

@@ -3,7 +3,13 @@ import type { Token } from '../database/entities/token.entity.js';
 
 /** `raw` is given only in the create response: the token is shown once (SPEC §1.5). */
 export function serializeToken(token: Token, raw?: string): ResourceObject {
-  const bearer = token.userId ? { type: 'users', id: token.userId } : null;
+  const bearer = token.userId
+    ? { type: 'users', id: token.userId }
+    : token.productId
+      ? { type: 'products', id: token.productId }
+      : token.licenseId
+        ? { type: 'licenses', id: token.licenseId }
+        : null;
   return resource(
     token.accountId,
     'tokens',

@@ -10,5 +10,6 @@ import { TokensService } from './tokens.service.js';
   imports: [EventsModule, PassportModule],
   controllers: [TokensController, MeController],
   providers: [TokensService, PasswordStrategy],
+  exports: [TokensService],
 })
 export class TokensModule {}

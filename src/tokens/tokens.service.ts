@@ -11,6 +11,20 @@ import { Token, type TokenKind } from '../database/entities/token.entity.js';
 import { EventsService } from '../events/events.service.js';
 import type { CreateTokenAttributes } from './dto/token-attributes.js';
 
+export interface IssuedToken {
+  token: Token;
+  raw: string;
+}
+
+function parseExpiry(given: string | null | undefined): Date | null {
+  if (given === null || given === undefined) return null;
+  const expiry = new Date(given);
+  if (Number.isNaN(expiry.getTime()) || expiry.getTime() <= Date.now()) {
+    throw Errors.unprocessable('EXPIRY_INVALID', 'expiry must be a timestamp in the future', attributePointer('expiry'));
+  }
+  return expiry;
+}
+
 /** Tokens made with email:password expire after 14 days unless told otherwise (SPEC §2). */
 const PASSWORD_TOKEN_LIFETIME_MS = 14 * 24 * 3600 * 1000;
 
@@ -21,13 +35,21 @@ export class TokensService {
     private readonly events: EventsService,
   ) {}
 
-  /** A bearer sees its own tokens; admins see every token of the account. */
+  /** A bearer sees the tokens it is the bearer of; admins see every token of the account. */
   private visibleTokens(ctx: RequestContext): SelectQueryBuilder<Token> {
     const qb = this.db.getRepository(Token).createQueryBuilder('t').where('t.account_id = :account', { account: ctx.account.id });
-    if (!isAdmin(ctx.bearer)) {
-      qb.andWhere('t.user_id = :user', { user: ctx.bearer.kind === 'user' ? ctx.bearer.user.id : null });
+    const { bearer } = ctx;
+    if (isAdmin(bearer)) return qb;
+    switch (bearer.kind) {
+      case 'user':
+        return qb.andWhere('t.user_id = :owner', { owner: bearer.user.id });
+      case 'product':
+        return qb.andWhere('t.product_id = :owner', { owner: bearer.product.id });
+      case 'license':
+        return qb.andWhere('t.license_id = :owner', { owner: bearer.license.id });
+      case 'anonymous':
+        return qb.andWhere('false');
     }
-    return qb;
   }
 
   list(ctx: RequestContext, query: ListQuery): Promise<[Token[], number]> {
@@ -49,24 +71,36 @@ export class TokensService {
    * A user token of the bearer's own role: for any user authenticated by email:password, or
    * for staff using one of their tokens (SPEC §3.6).
    */
-  async create(ctx: RequestContext, body: ResourceBody<CreateTokenAttributes>): Promise<{ token: Token; raw: string }> {
+  async create(ctx: RequestContext, body: ResourceBody<CreateTokenAttributes>): Promise<IssuedToken> {
     const { bearer } = ctx;
-    if (bearer.kind !== 'user') throw Errors.forbidden('Only users can create tokens here');
+    if (bearer.kind !== 'user') throw Errors.forbidden('Only users create tokens here; products and licenses get theirs from an admin');
     const byPassword = bearer.token === null;
     if (!byPassword && !isStaff(bearer)) {
       throw Errors.forbidden('Customers create tokens with their email and password');
     }
-    const expiry = this.expiry(body, byPassword);
-    const kind: TokenKind = bearer.role;
-    const raw = generateToken(kind);
+    const defaultExpiry = byPassword ? new Date(Date.now() + PASSWORD_TOKEN_LIFETIME_MS) : null;
+    return this.issue(ctx, { kind: bearer.role, userId: bearer.user.id }, body, defaultExpiry);
+  }
+
+  /** Issues a token for a user, product or license; the raw value is returned once. */
+  async issue(
+    ctx: RequestContext,
+    owner: { kind: TokenKind; userId?: string; productId?: string; licenseId?: string },
+    body: ResourceBody<CreateTokenAttributes>,
+    defaultExpiry: Date | null = null,
+  ): Promise<IssuedToken> {
+    const expiry = body.sent.has('expiry') ? parseExpiry(body.attributes.expiry) : defaultExpiry;
+    const raw = generateToken(owner.kind);
     const token = await this.db.transaction(async (manager) => {
       const saved = await manager.getRepository(Token).save({
         accountId: ctx.account.id,
-        kind,
+        kind: owner.kind,
         name: body.attributes.name ?? null,
         digest: tokenDigest(raw),
         expiry,
-        userId: bearer.user.id,
+        userId: owner.userId ?? null,
+        productId: owner.productId ?? null,
+        licenseId: owner.licenseId ?? null,
       });
       await this.events.record(manager, ctx, 'token.created', { type: 'tokens', id: saved.id });
       return saved;
@@ -83,14 +117,4 @@ export class TokensService {
     });
   }
 
-  private expiry(body: ResourceBody<CreateTokenAttributes>, byPassword: boolean): Date | null {
-    const given = body.attributes.expiry;
-    if (!body.sent.has('expiry')) return byPassword ? new Date(Date.now() + PASSWORD_TOKEN_LIFETIME_MS) : null;
-    if (given === null || given === undefined) return null;
-    const expiry = new Date(given);
-    if (Number.isNaN(expiry.getTime()) || expiry.getTime() <= Date.now()) {
-      throw Errors.unprocessable('EXPIRY_INVALID', 'expiry must be a timestamp in the future', attributePointer('expiry'));
-    }
-    return expiry;
-  }
 }

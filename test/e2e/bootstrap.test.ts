@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Account } from '../../src/database/entities/account.entity.js';
+import { MIGRATIONS } from '../../src/database/migrations/index.js';
 import { bearer, doc, startApp } from '../support/app.js';
 import { createTestDatabase, dropTestDatabase } from '../support/database.js';
 
@@ -50,7 +51,7 @@ describe('first-start bootstrap (SPEC §2, §9)', () => {
         expect(written).toHaveLength(1);
         await apps[2].as(bearer(written[0])).get('/v1/accounts/default/me').expect(200);
         const migrations = await apps[0].db.query('SELECT count(*)::int AS n FROM migrations');
-        expect(migrations[0].n).toBe(1);
+        expect(migrations[0].n).toBe(MIGRATIONS.length);
       } finally {
         await Promise.all(apps.map((app) => app.close()));
       }

@@ -24,8 +24,15 @@ export class Token {
   @Column({ type: 'timestamptz', nullable: true })
   expiry: Date | null;
 
+  /** Exactly one of user, product and license is the token's bearer. */
   @Column({ name: 'user_id', type: 'uuid', nullable: true })
   userId: string | null;
+
+  @Column({ name: 'product_id', type: 'uuid', nullable: true })
+  productId: string | null;
+
+  @Column({ name: 'license_id', type: 'uuid', nullable: true })
+  licenseId: string | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

@@ -1,0 +1,42 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+
+@Entity({ name: 'licenses' })
+export class License {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column({ name: 'account_id', type: 'uuid' })
+  accountId: string;
+
+  @Column({ name: 'policy_id', type: 'uuid' })
+  policyId: string;
+
+  /** The policy's product, kept here so access scopes need no join. */
+  @Column({ name: 'product_id', type: 'uuid' })
+  productId: string;
+
+  @Column({ name: 'user_id', type: 'uuid', nullable: true })
+  userId: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  name: string | null;
+
+  /** HMAC-SHA256 of the key with the server secret; the key itself is shown once. */
+  @Column({ name: 'key_digest', type: 'text' })
+  keyDigest: string;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  expiry: Date | null;
+
+  @Column({ type: 'boolean' })
+  suspended: boolean;
+
+  @Column({ type: 'jsonb' })
+  metadata: Record<string, unknown>;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+}

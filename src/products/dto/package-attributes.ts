@@ -1,0 +1,44 @@
+import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { ENGINE_KEYS, type EngineKey } from '../../database/entities/package.entity.js';
+import { IsMetadata } from '../../common/validators.js';
+
+const ENGINE_MESSAGE = `engine must be one of ${ENGINE_KEYS.join(', ')} or null`;
+
+export class CreatePackageAttributes {
+  @IsString()
+  @MaxLength(255)
+  name: string;
+
+  /** Checked per engine by the service (PEP 503 names for pypi). */
+  @IsString()
+  @MaxLength(255)
+  key: string;
+
+  @IsOptional()
+  @IsIn(ENGINE_KEYS, { message: ENGINE_MESSAGE })
+  engine?: EngineKey | null;
+
+  @IsOptional()
+  @IsMetadata()
+  metadata?: Record<string, unknown>;
+}
+
+export class UpdatePackageAttributes {
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  name?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  key?: string;
+
+  @IsOptional()
+  @IsIn(ENGINE_KEYS, { message: ENGINE_MESSAGE })
+  engine?: EngineKey | null;
+
+  @IsOptional()
+  @IsMetadata()
+  metadata?: Record<string, unknown>;
+}

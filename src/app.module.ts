@@ -9,6 +9,7 @@ import { CoreModule, type Runtime } from './core.module.js';
 import { EnginesModule } from './engines/engines.module.js';
 import { EventsModule } from './events/events.module.js';
 import { HealthModule } from './health/health.module.js';
+import { LicensingModule } from './licensing/licensing.module.js';
 import { ProductsModule } from './products/products.module.js';
 import { TokensModule } from './tokens/tokens.module.js';
 import { UsersModule } from './users/users.module.js';
@@ -18,7 +19,7 @@ export class AppModule implements NestModule {
   static forRoot(runtime: Runtime): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(runtime), AuthModule, AccountsModule, UsersModule, TokensModule, EventsModule, HealthModule, ProductsModule, EnginesModule],
+      imports: [CoreModule.forRoot(runtime), AuthModule, AccountsModule, UsersModule, TokensModule, EventsModule, HealthModule, ProductsModule, EnginesModule, LicensingModule],
       providers: [
         { provide: APP_FILTER, useClass: KeyshelfExceptionFilter },
         { provide: APP_INTERCEPTOR, useClass: JsonApiInterceptor },

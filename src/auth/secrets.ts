@@ -29,3 +29,8 @@ export function keyDigest(secret: string, key: string): string {
 }
 
 export const SECRET_KEY = Symbol('SECRET_KEY');
+
+/** A new license key: 160 random bits as five dash-separated groups of 8 hex digits. */
+export function generateLicenseKey(): string {
+  return (randomBytes(20).toString('hex').toUpperCase().match(/.{8}/g) ?? []).join('-');
+}

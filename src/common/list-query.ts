@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { Errors } from './errors.js';
 import { JsonApiDocument, type PageLinks, type ResourceObject } from './jsonapi.js';
 
@@ -99,4 +100,16 @@ export function listDocument<T>(
   serialize: (row: T) => ResourceObject,
 ): JsonApiDocument {
   return new JsonApiDocument({ data: rows.map(serialize), ...pageLinks(req, query, count) });
+}
+
+/**
+ * Applies the list order (created, then id as tie-breaker) and the page to a query. Plain
+ * OFFSET/LIMIT: scopes join only to filter, never to select.
+ */
+export function paged<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, alias: string, query: ListQuery): SelectQueryBuilder<T> {
+  return qb
+    .orderBy(`${alias}.created_at`, query.order)
+    .addOrderBy(`${alias}.id`, query.order)
+    .offset((query.page.number - 1) * query.page.size)
+    .limit(query.page.size);
 }

@@ -36,6 +36,9 @@ function firstViolation(errors: ValidationError[]): DomainError {
   if (names.includes('whitelistValidation')) {
     return Errors.badRequest('ATTRIBUTE_UNPERMITTED', `${error.property} is not a writable attribute`, attributePointer(error.property));
   }
+  if (error.value === undefined) {
+    return Errors.unprocessable(attributeCode(error.property, 'MISSING'), `${error.property} is required`, attributePointer(error.property));
+  }
   const status = names.some((name) => TYPE_CONSTRAINTS.has(name)) ? 400 : 422;
   const detail = Object.values(constraints)[0] ?? `${error.property} is invalid`;
   return new DomainError(status, attributeCode(error.property, 'INVALID'), detail, attributePointer(error.property));

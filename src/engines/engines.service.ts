@@ -4,7 +4,7 @@ import { scopeVisiblePackages } from '../auth/access/catalog.access.js';
 import type { RequestContext } from '../auth/decorators.js';
 import { Errors } from '../common/errors.js';
 import { isUuid } from '../common/ids.js';
-import type { ListQuery } from '../common/list-query.js';
+import { paged, type ListQuery } from '../common/list-query.js';
 import { Engine } from '../database/entities/engine.entity.js';
 import { Package, type EngineKey } from '../database/entities/package.entity.js';
 
@@ -31,12 +31,7 @@ export class EnginesService {
   }
 
   list(ctx: RequestContext, query: ListQuery): Promise<[Engine[], number]> {
-    return this.visibleEngines(ctx)
-      .orderBy('e.created_at', query.order)
-      .addOrderBy('e.id', query.order)
-      .skip((query.page.number - 1) * query.page.size)
-      .take(query.page.size)
-      .getManyAndCount();
+    return paged(this.visibleEngines(ctx), 'e', query).getManyAndCount();
   }
 
   async find(ctx: RequestContext, idOrKey: string): Promise<Engine> {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { bearerReference } from '../auth/bearer.js';
 import type { RequestContext } from '../auth/decorators.js';
-import { singleFilter, type ListQuery } from '../common/list-query.js';
+import { paged, singleFilter, type ListQuery } from '../common/list-query.js';
 import { isUuid } from '../common/ids.js';
 import { EventLog } from '../database/entities/event-log.entity.js';
 
@@ -35,14 +35,11 @@ export class EventsService {
   }
 
   async list(ctx: RequestContext, query: ListQuery): Promise<[EventLog[], number]> {
-    const qb = this.db
-      .getRepository(EventLog)
-      .createQueryBuilder('e')
-      .where('e.account_id = :account', { account: ctx.account.id })
-      .orderBy('e.created_at', query.order)
-      .addOrderBy('e.id', query.order)
-      .skip((query.page.number - 1) * query.page.size)
-      .take(query.page.size);
+    const qb = paged(
+      this.db.getRepository(EventLog).createQueryBuilder('e').where('e.account_id = :account', { account: ctx.account.id }),
+      'e',
+      query,
+    );
     const event = singleFilter(query, 'event');
     if (event !== undefined) qb.andWhere('e.event = :event', { event });
     const resource = singleFilter(query, 'resource');

@@ -4,7 +4,7 @@ import { PackageRules, scopeVisiblePackages } from '../auth/access/catalog.acces
 import type { RequestContext } from '../auth/decorators.js';
 import { attributePointer, Errors, isUniqueViolation, relationshipPointer } from '../common/errors.js';
 import { isUuid } from '../common/ids.js';
-import { singleFilter, type ListQuery } from '../common/list-query.js';
+import { paged, singleFilter, type ListQuery } from '../common/list-query.js';
 import { assertSameId, type ResourceBody } from '../common/resource-body.js';
 import { ENGINE_KEYS, Package } from '../database/entities/package.entity.js';
 import { EnginesService } from '../engines/engines.service.js';
@@ -46,12 +46,7 @@ export class PackagesService {
       if (!product) return [[], 0];
       qb.andWhere('pkg.product_id = :product', { product: product.id });
     }
-    return qb
-      .orderBy('pkg.created_at', query.order)
-      .addOrderBy('pkg.id', query.order)
-      .skip((query.page.number - 1) * query.page.size)
-      .take(query.page.size)
-      .getManyAndCount();
+    return paged(qb, 'pkg', query).getManyAndCount();
   }
 
   /** By id or key; a pypi package is also found by any spelling of its name (PEP 503). */

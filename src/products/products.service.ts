@@ -4,7 +4,7 @@ import { ProductRules, scopeVisibleProducts } from '../auth/access/catalog.acces
 import type { RequestContext } from '../auth/decorators.js';
 import { attributePointer, Errors, isUniqueViolation } from '../common/errors.js';
 import { isUuid } from '../common/ids.js';
-import type { ListQuery } from '../common/list-query.js';
+import { paged, type ListQuery } from '../common/list-query.js';
 import { assertSameId, type ResourceBody } from '../common/resource-body.js';
 import { Product } from '../database/entities/product.entity.js';
 import { EventsService } from '../events/events.service.js';
@@ -28,12 +28,7 @@ export class ProductsService {
   }
 
   list(ctx: RequestContext, query: ListQuery): Promise<[Product[], number]> {
-    return this.visibleProducts(ctx)
-      .orderBy('p.created_at', query.order)
-      .addOrderBy('p.id', query.order)
-      .skip((query.page.number - 1) * query.page.size)
-      .take(query.page.size)
-      .getManyAndCount();
+    return paged(this.visibleProducts(ctx), 'p', query).getManyAndCount();
   }
 
   /** By id or code; null when absent or not visible to the bearer. */

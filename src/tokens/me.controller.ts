@@ -1,17 +1,30 @@
 import { Get } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
-import { AccountRoute } from '../common/account-route.js';
 import { Ctx, type RequestContext } from '../auth/decorators.js';
-import { Errors } from '../common/errors.js';
-import { JsonApiDocument } from '../common/jsonapi.js';
+import { AccountRoute } from '../common/account-route.js';
+import { JsonApiDocument, type ResourceObject } from '../common/jsonapi.js';
+import { serializeLicense } from '../licensing/serializers.js';
+import { serializeProduct } from '../products/product.serializer.js';
 import { serializeUser } from '../users/user.serializer.js';
 
 @AccountRoute('me', 'tokens')
 export class MeController {
   @Get()
-  @ApiOperation({ summary: 'The current bearer' })
+  @ApiOperation({ summary: 'The current bearer: a user, product or license document' })
   show(@Ctx() ctx: RequestContext) {
-    if (ctx.bearer.kind !== 'user') throw Errors.notFound('bearer');
-    return new JsonApiDocument({ data: serializeUser(ctx.bearer.user) });
+    return new JsonApiDocument({ data: currentBearer(ctx) });
+  }
+}
+
+function currentBearer({ bearer }: RequestContext): ResourceObject {
+  switch (bearer.kind) {
+    case 'user':
+      return serializeUser(bearer.user);
+    case 'product':
+      return serializeProduct(bearer.product);
+    case 'license':
+      return serializeLicense(bearer.license);
+    case 'anonymous':
+      throw new Error('unreachable: /me is not a public route');
   }
 }

@@ -5,7 +5,7 @@ import type { RequestContext } from '../auth/decorators.js';
 import { generateToken, tokenDigest } from '../auth/secrets.js';
 import { attributePointer, Errors } from '../common/errors.js';
 import { isUuid } from '../common/ids.js';
-import type { ListQuery } from '../common/list-query.js';
+import { paged, type ListQuery } from '../common/list-query.js';
 import type { ResourceBody } from '../common/resource-body.js';
 import { Token, type TokenKind } from '../database/entities/token.entity.js';
 import { EventsService } from '../events/events.service.js';
@@ -53,12 +53,7 @@ export class TokensService {
   }
 
   list(ctx: RequestContext, query: ListQuery): Promise<[Token[], number]> {
-    return this.visibleTokens(ctx)
-      .orderBy('t.created_at', query.order)
-      .addOrderBy('t.id', query.order)
-      .skip((query.page.number - 1) * query.page.size)
-      .take(query.page.size)
-      .getManyAndCount();
+    return paged(this.visibleTokens(ctx), 't', query).getManyAndCount();
   }
 
   async find(ctx: RequestContext, id: string): Promise<Token> {

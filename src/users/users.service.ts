@@ -5,7 +5,7 @@ import { isStaff } from '../auth/bearer.js';
 import type { RequestContext } from '../auth/decorators.js';
 import { attributePointer, Errors, isUniqueViolation } from '../common/errors.js';
 import { isUuid } from '../common/ids.js';
-import type { ListQuery } from '../common/list-query.js';
+import { paged, type ListQuery } from '../common/list-query.js';
 import { assertSameId, type ResourceBody } from '../common/resource-body.js';
 import { User } from '../database/entities/user.entity.js';
 import { EventsService } from '../events/events.service.js';
@@ -30,12 +30,7 @@ export class UsersService {
   }
 
   list(ctx: RequestContext, query: ListQuery): Promise<[User[], number]> {
-    return this.visibleUsers(ctx)
-      .orderBy('u.created_at', query.order)
-      .addOrderBy('u.id', query.order)
-      .skip((query.page.number - 1) * query.page.size)
-      .take(query.page.size)
-      .getManyAndCount();
+    return paged(this.visibleUsers(ctx), 'u', query).getManyAndCount();
   }
 
   /** By id or email (SPEC §1.1); 404 when absent or not visible. */

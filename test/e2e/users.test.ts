@@ -78,7 +78,7 @@ describe('users (SPEC §2, §3.6)', () => {
       ['an invalid email', { email: 'not-an-email' }, 422, 'EMAIL_INVALID', '/data/attributes/email'],
       ['a short password', { email: 'g@acme.test', password: 'short' }, 422, 'PASSWORD_INVALID', '/data/attributes/password'],
       ['an unknown role', { email: 'g@acme.test', role: 'owner' }, 422, 'ROLE_INVALID', '/data/attributes/role'],
-      ['a missing email', { name: 'G' }, 400, 'EMAIL_INVALID', '/data/attributes/email'],
+      ['a missing email', { name: 'G' }, 422, 'EMAIL_MISSING', '/data/attributes/email'],
       ['a name of the wrong type', { email: 'g@acme.test', name: 12 }, 400, 'NAME_INVALID', '/data/attributes/name'],
       ['an unknown attribute', { email: 'g@acme.test', nickname: 'g' }, 400, 'ATTRIBUTE_UNPERMITTED', '/data/attributes/nickname'],
       ['a read-only attribute', { email: 'g@acme.test', created: '2020-01-01T00:00:00.000Z' }, 400, 'ATTRIBUTE_UNPERMITTED', '/data/attributes/created'],

@@ -1,0 +1,97 @@
+import { IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Max, MaxLength, Min } from 'class-validator';
+import {
+  AUTHENTICATION_STRATEGIES,
+  EXPIRATION_STRATEGIES,
+  type AuthenticationStrategy,
+  type ExpirationStrategy,
+} from '../../database/entities/policy.entity.js';
+import { IsMetadata, IsNaturalKey } from '../../common/validators.js';
+
+const MAX_DURATION = 100 * 365 * 24 * 3600;
+
+export class CreateEntitlementAttributes {
+  @IsString()
+  @MaxLength(255)
+  name: string;
+
+  @IsNaturalKey()
+  code: string;
+
+  @IsOptional()
+  @IsMetadata()
+  metadata?: Record<string, unknown>;
+}
+
+export class UpdateEntitlementAttributes {
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  name?: string;
+
+  @IsOptional()
+  @IsNaturalKey()
+  code?: string;
+
+  @IsOptional()
+  @IsMetadata()
+  metadata?: Record<string, unknown>;
+}
+
+export class UpdatePolicyAttributes {
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  name?: string;
+
+  @IsOptional()
+  @IsInt({ message: 'duration must be a whole number of seconds or null' })
+  @Min(1, { message: 'duration must be at least 1 second' })
+  @Max(MAX_DURATION, { message: 'duration must be at most 100 years' })
+  duration?: number | null;
+
+  @IsOptional()
+  @IsIn(EXPIRATION_STRATEGIES, { message: `expirationStrategy must be one of ${EXPIRATION_STRATEGIES.join(', ')}` })
+  expirationStrategy?: ExpirationStrategy;
+
+  @IsOptional()
+  @IsIn(AUTHENTICATION_STRATEGIES, { message: `authenticationStrategy must be one of ${AUTHENTICATION_STRATEGIES.join(', ')}` })
+  authenticationStrategy?: AuthenticationStrategy;
+
+  @IsOptional()
+  @IsMetadata()
+  metadata?: Record<string, unknown>;
+}
+
+export class CreatePolicyAttributes extends UpdatePolicyAttributes {
+  @IsString()
+  @MaxLength(255)
+  declare name: string;
+}
+
+export class UpdateLicenseAttributes {
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  name?: string | null;
+
+  @IsOptional()
+  @IsString()
+  @IsISO8601({ strict: true, strictSeparator: true }, { message: 'expiry must be an RFC 3339 timestamp' })
+  expiry?: string | null;
+
+  @IsOptional()
+  @IsBoolean()
+  suspended?: boolean;
+
+  @IsOptional()
+  @IsMetadata()
+  metadata?: Record<string, unknown>;
+}
+
+export class CreateLicenseAttributes extends UpdateLicenseAttributes {
+  /** Write-once; generated when absent. */
+  @IsOptional()
+  @IsString()
+  @Length(8, 255, { message: 'key must be 8 to 255 characters' })
+  key?: string;
+}

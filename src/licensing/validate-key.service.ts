@@ -1,0 +1,100 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { isExpired } from '../auth/license-check.js';
+import type { RequestContext } from '../auth/decorators.js';
+import { keyDigest, SECRET_KEY } from '../auth/secrets.js';
+import { Errors } from '../common/errors.js';
+import { isUuid } from '../common/ids.js';
+import { License } from '../database/entities/license.entity.js';
+import { Policy } from '../database/entities/policy.entity.js';
+
+export type ValidationCode = 'VALID' | 'NOT_FOUND' | 'SUSPENDED' | 'EXPIRED' | 'ENTITLEMENTS_MISSING' | 'PRODUCT_SCOPE_MISMATCH';
+
+export interface ValidationResult {
+  valid: boolean;
+  code: ValidationCode;
+  detail: string;
+}
+
+export interface ValidationRequest {
+  key: string;
+  scope: { product?: string; entitlements?: string[] };
+}
+
+/** `{"meta":{"key":…,"scope":{"product":…,"entitlements":[…]}}}` (SPEC §3.6). */
+export function parseValidationRequest(body: unknown): ValidationRequest {
+  const meta = (body as { meta?: unknown } | undefined)?.meta as Record<string, unknown> | undefined;
+  if (typeof meta !== 'object' || meta === null || typeof meta.key !== 'string' || meta.key === '') {
+    throw Errors.badRequest('KEY_INVALID', 'meta.key must be the license key', { pointer: '/meta/key' });
+  }
+  const scope = (meta.scope ?? {}) as Record<string, unknown>;
+  if (typeof scope !== 'object' || scope === null || Array.isArray(scope)) {
+    throw Errors.badRequest('SCOPE_INVALID', 'meta.scope must be an object', { pointer: '/meta/scope' });
+  }
+  for (const name of Object.keys(scope)) {
+    if (name !== 'product' && name !== 'entitlements') {
+      throw Errors.badRequest('SCOPE_INVALID', `meta.scope.${name} is not supported`, { pointer: `/meta/scope/${name}` });
+    }
+  }
+  if (scope.product !== undefined && typeof scope.product !== 'string') {
+    throw Errors.badRequest('SCOPE_INVALID', 'meta.scope.product must be a product id or code', { pointer: '/meta/scope/product' });
+  }
+  const entitlements = scope.entitlements;
+  if (entitlements !== undefined && !(Array.isArray(entitlements) && entitlements.every((code) => typeof code === 'string'))) {
+    throw Errors.badRequest('SCOPE_INVALID', 'meta.scope.entitlements must be a list of entitlement codes', { pointer: '/meta/scope/entitlements' });
+  }
+  return { key: meta.key, scope: { product: scope.product as string | undefined, entitlements: entitlements as string[] | undefined } };
+}
+
+/**
+ * Answers whether a key is valid for a scope, and nothing more: no license id, no owner, no
+ * attributes — only valid, code and detail.
+ */
+@Injectable()
+export class ValidateKeyService {
+  constructor(
+    private readonly db: DataSource,
+    @Inject(SECRET_KEY) private readonly secret: string,
+  ) {}
+
+  async validate(ctx: RequestContext, request: ValidationRequest): Promise<ValidationResult> {
+    const license = await this.db
+      .getRepository(License)
+      .findOneBy({ accountId: ctx.account.id, keyDigest: keyDigest(this.secret, request.key) });
+    if (!license) return { valid: false, code: 'NOT_FOUND', detail: 'The license key does not exist' };
+    if (license.suspended) return { valid: false, code: 'SUSPENDED', detail: 'The license is suspended' };
+    const policy = await this.db.getRepository(Policy).findOneByOrFail({ id: license.policyId });
+    const expired = isExpired(license);
+    // Under MAINTAIN_ACCESS and ALLOW_ACCESS an expired license stays valid (Keygen's rule).
+    const expiredIsValid = policy.expirationStrategy === 'MAINTAIN_ACCESS' || policy.expirationStrategy === 'ALLOW_ACCESS';
+    if (expired && !expiredIsValid) return { valid: false, code: 'EXPIRED', detail: 'The license has expired' };
+    if (request.scope.product !== undefined && !(await this.productMatches(license, request.scope.product))) {
+      return { valid: false, code: 'PRODUCT_SCOPE_MISMATCH', detail: 'The license does not belong to that product' };
+    }
+    if (request.scope.entitlements?.length && !(await this.holdsAll(license, request.scope.entitlements))) {
+      return { valid: false, code: 'ENTITLEMENTS_MISSING', detail: 'The license lacks one or more of those entitlements' };
+    }
+    if (expired) return { valid: true, code: 'EXPIRED', detail: 'The license has expired, and its policy keeps it valid' };
+    return { valid: true, code: 'VALID', detail: 'The license is valid' };
+  }
+
+  private async productMatches(license: License, product: string): Promise<boolean> {
+    const rows: unknown[] = await this.db.query(
+      `SELECT 1 FROM products WHERE id = $1 AND (${isUuid(product) ? 'id = $2::uuid' : 'lower(code) = lower($2)'})`,
+      [license.productId, product],
+    );
+    return rows.length > 0;
+  }
+
+  private async holdsAll(license: License, codes: string[]): Promise<boolean> {
+    const wanted = [...new Set(codes.map((code) => code.toLowerCase()))];
+    const rows: { n: number }[] = await this.db.query(
+      `SELECT count(DISTINCT lower(e.code))::int AS n FROM entitlements e
+        WHERE e.account_id = $1 AND lower(e.code) = ANY($2::text[]) AND e.id IN (
+          SELECT entitlement_id FROM license_entitlements WHERE license_id = $3
+          UNION SELECT entitlement_id FROM policy_entitlements WHERE policy_id = $4)`,
+      [license.accountId, wanted, license.id, license.policyId],
+    );
+    return rows[0].n === wanted.length;
+  }
+}

@@ -3,15 +3,18 @@ import { AccountSetupError } from '../accounts/account-setup.js';
 import { ConfigError, loadConfig } from '../config/config.js';
 import { openDatabase, type Database } from '../database/data-source.js';
 import { accountCreate } from './account-create.js';
+import { storageSweep } from './storage-sweep.js';
 import { UsageError } from './args.js';
 
 const USAGE = `usage: npm run cli -- <command>
-  account create --slug <slug> [--name <name>] [--email <email> --password <password>]`;
+  account create --slug <slug> [--name <name>] [--email <email> --password <password>]
+  storage sweep [--grace-seconds <seconds>]`;
 
 type Command = (database: Database, args: string[]) => Promise<string>;
 
 const COMMANDS: Record<string, Command> = {
   'account create': accountCreate,
+  'storage sweep': storageSweep,
 };
 
 /**

@@ -13,7 +13,9 @@ const parse = express.json({ type: [JSONAPI, 'application/json', 'application/*+
  */
 @Injectable()
 export class JsonBodyMiddleware implements NestMiddleware {
-  use(req: Request, res: Response, next: NextFunction): Promise<void> {
+  use(req: Request, res: Response, next: NextFunction): Promise<void> | void {
+    // Signed upload URLs take the raw bytes, whatever their Content-Type.
+    if (req.originalUrl.startsWith('/storage/')) return next();
     return new Promise<void>((resolve, reject) => parse(req, res, (error?: unknown) => (error ? reject(error) : resolve()))).then(() => next());
   }
 }

@@ -29,6 +29,7 @@ export interface AppConfig {
     staffLimit: number;
     tokenCreationLimit: number;
   };
+  sweep: { graceSeconds: number; intervalSeconds: number };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   shutdownTimeoutMs: number;
 }
@@ -129,6 +130,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
       anonymousLimit: integer(env, 'RATE_LIMIT_ANONYMOUS', 60, 1, 1_000_000),
       staffLimit: integer(env, 'RATE_LIMIT_STAFF', 300, 1, 1_000_000),
       tokenCreationLimit: integer(env, 'RATE_LIMIT_TOKEN_CREATION', 5, 1, 1_000_000),
+    },
+    sweep: {
+      graceSeconds: integer(env, 'SWEEP_GRACE_SECONDS', 3600, 0, 30 * 86400),
+      intervalSeconds: integer(env, 'SWEEP_INTERVAL_SECONDS', 3600, 0, 30 * 86400),
     },
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_SECONDS', 30, 0, 3600) * 1000,

@@ -16,7 +16,7 @@ export class EventsService {
   /** Records an event; pass the transaction's manager so the event commits with the change. */
   async record(
     manager: EntityManager,
-    ctx: Pick<RequestContext, 'account' | 'bearer' | 'requestId'>,
+    ctx: { account: { id: string }; bearer: RequestContext['bearer']; requestId: string | null },
     event: string,
     resource: { type: string; id: string },
     metadata: Record<string, unknown> | null = null,

@@ -1,8 +1,7 @@
-import { access, constants } from 'node:fs/promises';
 import { Controller, Get, HttpCode, Inject } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
-import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { BLOB_STORE, type BlobStore } from '../storage/blob-store.js';
 import { DomainError } from '../common/errors.js';
 
 @ApiTags('health')
@@ -10,7 +9,7 @@ import { DomainError } from '../common/errors.js';
 export class HealthController {
   constructor(
     private readonly db: DataSource,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(BLOB_STORE) private readonly store: BlobStore,
   ) {}
 
   @Get('live')
@@ -28,10 +27,7 @@ export class HealthController {
         () => 'ok',
         () => 'unavailable',
       ),
-      storage: await access(this.config.dataDir, constants.W_OK).then(
-        () => 'ok',
-        () => 'unavailable',
-      ),
+      storage: (await this.store.ready()) ? 'ok' : 'unavailable',
     };
     if (Object.values(checks).some((value) => value !== 'ok')) {
       throw new DomainError(503, 'SERVICE_UNAVAILABLE', `not ready: ${JSON.stringify(checks)}`);

@@ -15,6 +15,6 @@ import { ValidateKeyService } from './validate-key.service.js';
   imports: [EventsModule, ProductsModule, TokensModule],
   controllers: [EntitlementsController, PoliciesController, LicensesController],
   providers: [EntitlementsService, PoliciesService, LicensesService, EntitlementLinks, ValidateKeyService],
-  exports: [EntitlementsService, LicensesService],
+  exports: [EntitlementsService, LicensesService, EntitlementLinks],
 })
 export class LicensingModule {}

@@ -1,0 +1,164 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { pipeline } from 'node:stream/promises';
+import rangeParser from 'range-parser';
+import { DataSource } from 'typeorm';
+import { ANONYMOUS } from '../auth/bearer.js';
+import type { RequestContext } from '../auth/decorators.js';
+import { DomainError, Errors } from '../common/errors.js';
+import { stateOf } from '../common/request-context.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { Artifact } from '../database/entities/artifact.entity.js';
+import { Release } from '../database/entities/release.entity.js';
+import { EventsService } from '../events/events.service.js';
+import { BLOB_STORE, type BlobStore, contentDisposition, storageKey } from '../storage/blob-store.js';
+import { payloadTooLarge } from '../storage/hashing.js';
+import { SignedUrls } from '../storage/signed-urls.js';
+import { parseChecksum } from './artifact-rules.js';
+
+/**
+ * Moving artifact bytes (SPEC §3.5, §7): the signed upload URL streams to storage while
+ * hashing and records the artifact only once the bytes are durable; downloads hand out a
+ * signed (or presigned) URL and the signed URL serves the bytes. No database transaction is
+ * held while bytes flow.
+ */
+@Injectable()
+export class ArtifactTransfer {
+  constructor(
+    private readonly db: DataSource,
+    private readonly events: EventsService,
+    private readonly urls: SignedUrls,
+    @Inject(BLOB_STORE) private readonly store: BlobStore,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  uploadUrl(req: Request, artifact: Artifact): string {
+    return this.urls.sign(req, 'upload', artifact.accountId, artifact.id);
+  }
+
+  /**
+   * Where to download from, after counting the download (before the response, so the next
+   * request sees it). An artifact that is not UPLOADED, or whose release is YANKED, is
+   * downloadable by nobody; those who see its document get 422.
+   */
+  async downloadUrl(ctx: RequestContext, req: Request, artifact: Artifact): Promise<string> {
+    await this.assertDownloadable(artifact);
+    const location =
+      (await this.store.presignedDownloadUrl(artifact.storageKey!, artifact.filename, this.config.signedUrlTtlSeconds)) ??
+      this.urls.sign(req, 'download', artifact.accountId, artifact.id, artifact.filename);
+    await this.db.transaction(async (manager) => {
+      await manager.query('UPDATE artifacts SET downloads = downloads + 1 WHERE id = $1', [artifact.id]);
+      await this.events.record(manager, ctx, 'artifact.downloaded', { type: 'artifacts', id: artifact.id });
+    });
+    artifact.downloads = Number(artifact.downloads) + 1;
+    return location;
+  }
+
+  private async assertDownloadable(artifact: Artifact): Promise<void> {
+    if (artifact.status !== 'UPLOADED' || !artifact.storageKey) {
+      throw Errors.unprocessable('ARTIFACT_NOT_UPLOADED', 'the artifact has no uploaded bytes to download');
+    }
+    const release = await this.db.getRepository(Release).findOneByOrFail({ id: artifact.releaseId });
+    if (release.status === 'YANKED') throw Errors.unprocessable('RELEASE_YANKED', 'the release was yanked; its artifacts are not downloadable');
+  }
+
+  /** PUT to the signed upload URL. */
+  async receive(accountId: string, artifactId: string, req: Request): Promise<Artifact> {
+    this.urls.verify('upload', accountId, artifactId, req.query);
+    const repo = this.db.getRepository(Artifact);
+    const artifact = await repo.findOneBy({ id: artifactId, accountId });
+    if (!artifact) throw Errors.notFound('artifact');
+    if (artifact.status === 'UPLOADED') throw Errors.conflict('ARTIFACT_UPLOADED', 'the artifact is already uploaded');
+    const length = req.headers['content-length'];
+    if (length !== undefined && Number(length) > this.config.maxUploadBytes) throw payloadTooLarge(this.config.maxUploadBytes);
+    const declared = artifact.checksum ? parseChecksum(artifact.checksum) : null;
+    const key = storageKey(accountId, artifactId);
+    const staged = await this.store.stage(key, req, { maxBytes: this.config.maxUploadBytes, sha512: declared?.algorithm === 'sha512' });
+
+    const computed = declared?.algorithm === 'sha512' ? staged.sha512 : staged.sha256;
+    const mismatch =
+      artifact.filesize !== null && Number(artifact.filesize) !== staged.size
+        ? new DomainError(422, 'FILESIZE_MISMATCH', `received ${staged.size} bytes, but filesize declares ${artifact.filesize}`)
+        : declared && computed !== declared.hex
+          ? new DomainError(422, 'CHECKSUM_MISMATCH', `the received bytes do not match the declared ${declared.algorithm} checksum`)
+          : null;
+    const event = { account: { id: accountId }, bearer: ANONYMOUS, requestId: stateOf(req).requestId };
+    if (mismatch) {
+      await staged.discard();
+      await this.db.transaction(async (manager) => {
+        await manager.getRepository(Artifact).update({ id: artifactId, accountId, status: 'WAITING' }, { status: 'FAILED' });
+        await this.events.record(manager, event, 'artifact.failed', { type: 'artifacts', id: artifactId }, { reason: mismatch.code });
+      });
+      throw mismatch;
+    }
+    const current = await repo.findOneBy({ id: artifactId, accountId });
+    if (!current || current.status === 'UPLOADED') {
+      await staged.discard();
+      throw current ? Errors.conflict('ARTIFACT_UPLOADED', 'the artifact was uploaded meanwhile') : Errors.notFound('artifact');
+    }
+    await staged.commit();
+    const recorded = await this.db.transaction(async (manager) => {
+      const result = await manager
+        .getRepository(Artifact)
+        .update({ id: artifactId, accountId }, { status: 'UPLOADED', sha256: staged.sha256, size: staged.size, storageKey: key });
+      if (result.affected) await this.events.record(manager, event, 'artifact.uploaded', { type: 'artifacts', id: artifactId });
+      return Boolean(result.affected);
+    });
+    // Deleted while the bytes flowed: nothing points at them, so they go (the sweep would too).
+    if (!recorded) {
+      await this.store.remove(key).catch(() => undefined);
+      throw Errors.notFound('artifact');
+    }
+    return repo.findOneByOrFail({ id: artifactId });
+  }
+
+  /** GET or HEAD on the signed download URL: the bytes, with ranges, ETag and disposition. */
+  async serve(accountId: string, artifactId: string, req: Request, res: Response): Promise<void> {
+    this.urls.verify('download', accountId, artifactId, req.query);
+    const artifact = await this.db.getRepository(Artifact).findOneBy({ id: artifactId, accountId });
+    if (!artifact || artifact.status !== 'UPLOADED' || !artifact.storageKey) throw Errors.notFound('artifact');
+    const release = await this.db.getRepository(Release).findOneBy({ id: artifact.releaseId });
+    if (!release || release.status === 'YANKED') throw Errors.notFound('artifact');
+    const size = Number(artifact.size);
+    const etag = `"${artifact.sha256}"`;
+    res.setHeader('Accept-Ranges', 'bytes');
+    res.setHeader('ETag', etag);
+    res.setHeader('Content-Type', 'application/octet-stream');
+    res.setHeader('Content-Disposition', contentDisposition(artifact.filename));
+    res.setHeader('Cache-Control', 'private, no-transform');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    if (req.headers['if-none-match'] === etag) {
+      res.status(304).end();
+      return;
+    }
+    let range: { start: number; end: number } | undefined;
+    const header = req.headers.range;
+    if (header && (!req.headers['if-range'] || req.headers['if-range'] === etag)) {
+      const parsed = rangeParser(size, header, { combine: true });
+      if (parsed === -1) {
+        res.setHeader('Content-Range', `bytes */${size}`);
+        throw new DomainError(416, 'RANGE_INVALID', 'The requested range is not satisfiable');
+      }
+      // A malformed header is ignored, and several ranges get the whole file (RFC 9110 allows both).
+      if (parsed !== -2 && parsed.length === 1) range = parsed[0];
+    }
+    if (range) {
+      res.status(206);
+      res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${size}`);
+      res.setHeader('Content-Length', String(range.end - range.start + 1));
+    } else {
+      res.status(200);
+      res.setHeader('Content-Length', String(size));
+    }
+    if (req.method === 'HEAD' || size === 0) {
+      res.end();
+      return;
+    }
+    try {
+      await pipeline(await this.store.open(artifact.storageKey, range), res);
+    } catch (error) {
+      // A client that goes away mid-download is not a server error.
+      if ((error as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw error;
+    }
+  }
+}

@@ -1,0 +1,176 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager, type SelectQueryBuilder } from 'typeorm';
+import { ReleaseRules, scopeVisibleArtifacts } from '../auth/access/release.access.js';
+import type { RequestContext } from '../auth/decorators.js';
+import { attributePointer, Errors, isUniqueViolation, relationshipPointer } from '../common/errors.js';
+import { isUuid } from '../common/ids.js';
+import { paged, singleFilter, type ListQuery } from '../common/list-query.js';
+import { assertSameId, type ResourceBody } from '../common/resource-body.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { Artifact, ARTIFACT_STATUSES } from '../database/entities/artifact.entity.js';
+import { Release } from '../database/entities/release.entity.js';
+import { EventsService } from '../events/events.service.js';
+import { channelSet, findRelease, narrowReleases, type ReleaseNarrowing } from '../releases/release-queries.js';
+import { BLOB_STORE, type BlobStore } from '../storage/blob-store.js';
+import { checkFilename, parseChecksum, resolveFiletype } from './artifact-rules.js';
+import type { CreateArtifactAttributes, UpdateArtifactAttributes } from './dto/artifact-attributes.js';
+
+export const ARTIFACT_FILTERS = ['release', 'product', 'package', 'channel', 'status', 'filetype', 'platform', 'arch'] as const;
+/** What narrows a lookup by filename (SPEC §3.5). */
+export const ARTIFACT_LOOKUP_FILTERS = ['release', 'product', 'package', 'channel'] as const;
+
+const filenameTaken = () => Errors.unprocessable('FILENAME_TAKEN', 'filename already exists in this release', attributePointer('filename'));
+
+@Injectable()
+export class ArtifactsService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly events: EventsService,
+    @Inject(BLOB_STORE) private readonly store: BlobStore,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Visible artifacts as `a`, joined to their release as `ar` for filters and order. */
+  visibleArtifacts(ctx: RequestContext, manager: EntityManager = this.db.manager): SelectQueryBuilder<Artifact> {
+    const qb = manager
+      .getRepository(Artifact)
+      .createQueryBuilder('a')
+      .innerJoin(Release, 'ar', 'ar.id = a.release_id')
+      .where('a.account_id = :account', { account: ctx.account.id });
+    return scopeVisibleArtifacts(qb, 'a', ctx.bearer);
+  }
+
+  /** Applies release, product, package and channel filters; false when a named release is not visible. */
+  private async narrow(ctx: RequestContext, qb: SelectQueryBuilder<Artifact>, query: ListQuery): Promise<boolean> {
+    narrowReleases(qb, { product: singleFilter(query, 'product'), package: singleFilter(query, 'package') }, 'ar');
+    const channel = singleFilter(query, 'channel');
+    if (channel !== undefined) qb.andWhere('ar.channel IN (:...artifactChannels)', { artifactChannels: channelSet(channel) });
+    const releaseRef = singleFilter(query, 'release');
+    if (releaseRef !== undefined) {
+      const release = await findRelease(this.db.manager, ctx, releaseRef, { product: singleFilter(query, 'product'), package: singleFilter(query, 'package') });
+      if (!release) return false;
+      qb.andWhere('a.release_id = :artifactRelease', { artifactRelease: release.id });
+    }
+    return true;
+  }
+
+  async list(ctx: RequestContext, query: ListQuery): Promise<[Artifact[], number]> {
+    const qb = this.visibleArtifacts(ctx);
+    if (!(await this.narrow(ctx, qb, query))) return [[], 0];
+    const status = singleFilter(query, 'status');
+    if (status !== undefined) {
+      if (!(ARTIFACT_STATUSES as readonly string[]).includes(status)) throw Errors.badParameter('status', 'status must be WAITING, UPLOADED or FAILED');
+      qb.andWhere('a.status = :status', { status });
+    }
+    for (const name of ['filetype', 'platform', 'arch'] as const) {
+      const value = singleFilter(query, name);
+      if (value !== undefined) qb.andWhere(`lower(a.${name}) = lower(:${name})`, { [name]: value });
+    }
+    return paged(qb, 'a', query).getManyAndCount();
+  }
+
+  /** By id, or by filename: the visible artifact whose release has the highest version wins. */
+  async find(ctx: RequestContext, ref: string, query?: ListQuery, manager?: EntityManager): Promise<Artifact> {
+    const qb = this.visibleArtifacts(ctx, manager);
+    if (query && !(await this.narrow(ctx, qb, query))) throw Errors.notFound('artifact');
+    if (isUuid(ref)) qb.andWhere('a.id = :ref', { ref });
+    else qb.andWhere('lower(a.filename) = lower(:ref)', { ref });
+    const artifact = await qb.orderBy('ar.sort_key', 'DESC').addOrderBy('a.created_at', 'DESC').limit(1).getOne();
+    if (!artifact) throw Errors.notFound('artifact');
+    return artifact;
+  }
+
+  async create(ctx: RequestContext, body: ResourceBody<CreateArtifactAttributes>, narrowing: ReleaseNarrowing = {}): Promise<Artifact> {
+    const release = await findRelease(this.db.manager, ctx, body.relationships.release!, narrowing);
+    if (!release) throw Errors.unprocessable('RELEASE_NOT_FOUND', 'release does not exist', relationshipPointer('release'));
+    ReleaseRules.assertWrite(ctx.bearer, release.productId, "upload this product's artifacts");
+    const { filename, filetype, filesize, platform, arch, checksum, signature, metadata } = body.attributes;
+    checkFilename(filename);
+    const resolvedType = resolveFiletype(filename, filetype);
+    if (checksum) parseChecksum(checksum);
+    this.checkFilesize(filesize);
+    try {
+      return await this.db.transaction(async (manager) => {
+        const artifact = await manager.getRepository(Artifact).save({
+          accountId: ctx.account.id,
+          releaseId: release.id,
+          filename,
+          filetype: resolvedType,
+          filesize: filesize ?? null,
+          platform: platform ?? null,
+          arch: arch ? arch.toLowerCase() : null,
+          checksum: checksum ?? null,
+          signature: signature ?? null,
+          metadata: metadata ?? {},
+          status: 'WAITING' as const,
+          sha256: null,
+          size: null,
+          storageKey: null,
+          downloads: 0,
+        });
+        await this.events.record(manager, ctx, 'artifact.created', { type: 'artifacts', id: artifact.id });
+        return artifact;
+      });
+    } catch (error) {
+      if (isUniqueViolation(error, 'artifacts_release_filename_key')) throw filenameTaken();
+      throw error;
+    }
+  }
+
+  async update(ctx: RequestContext, id: string, body: ResourceBody<UpdateArtifactAttributes>): Promise<Artifact> {
+    return this.db.transaction(async (manager) => {
+      const artifact = await this.findWritable(ctx, id, manager);
+      assertSameId(body, artifact.id);
+      const { filesize, checksum, signature, metadata } = body.attributes;
+      if (body.sent.has('filesize')) {
+        this.checkFilesize(filesize);
+        if (artifact.status === 'UPLOADED' && filesize != null && filesize !== Number(artifact.size)) {
+          throw Errors.unprocessable('FILESIZE_INVALID', 'filesize does not match the uploaded bytes', attributePointer('filesize'));
+        }
+        artifact.filesize = filesize ?? null;
+      }
+      if (body.sent.has('checksum')) {
+        const declared = checksum ? parseChecksum(checksum) : null;
+        if (artifact.status === 'UPLOADED' && declared && !(declared.algorithm === 'sha256' && declared.hex === artifact.sha256)) {
+          throw Errors.unprocessable('CHECKSUM_INVALID', 'checksum does not match the uploaded bytes (give their sha256)', attributePointer('checksum'));
+        }
+        artifact.checksum = checksum ?? null;
+      }
+      if (body.sent.has('signature')) artifact.signature = signature ?? null;
+      if (metadata !== undefined) artifact.metadata = metadata;
+      await manager.getRepository(Artifact).save(artifact);
+      return artifact;
+    });
+  }
+
+  /** Removes the row now and the bytes right after; they are never served again. */
+  async remove(ctx: RequestContext, id: string): Promise<void> {
+    const key = await this.db.transaction(async (manager) => {
+      const artifact = await this.findWritable(ctx, id, manager);
+      await manager.getRepository(Artifact).delete({ id: artifact.id, accountId: ctx.account.id });
+      await this.events.record(manager, ctx, 'artifact.deleted', { type: 'artifacts', id: artifact.id });
+      return artifact.storageKey;
+    });
+    if (key) await this.store.remove(key).catch(() => undefined);
+  }
+
+  /** Artifacts of one release (GET /releases/{id}/artifacts). */
+  async listOfRelease(ctx: RequestContext, ref: string, narrowing: ReleaseNarrowing, query: ListQuery): Promise<[Artifact[], number]> {
+    const release = await findRelease(this.db.manager, ctx, ref, narrowing);
+    if (!release) throw Errors.notFound('release');
+    return paged(this.visibleArtifacts(ctx).andWhere('a.release_id = :release', { release: release.id }), 'a', query).getManyAndCount();
+  }
+
+  private async findWritable(ctx: RequestContext, id: string, manager: EntityManager): Promise<Artifact> {
+    const artifact = await this.find(ctx, id, undefined, manager);
+    const release = await manager.getRepository(Release).findOneByOrFail({ id: artifact.releaseId });
+    ReleaseRules.assertWrite(ctx.bearer, release.productId, 'change this artifact');
+    return artifact;
+  }
+
+  private checkFilesize(filesize: number | null | undefined): void {
+    if (filesize != null && filesize > this.config.maxUploadBytes) {
+      throw Errors.unprocessable('FILESIZE_INVALID', `filesize is over the upload limit of ${this.config.maxUploadBytes} bytes`, attributePointer('filesize'));
+    }
+  }
+}

@@ -1,0 +1,62 @@
+import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import { Errors } from '../../common/errors.js';
+import { Product } from '../../database/entities/product.entity.js';
+import { Release } from '../../database/entities/release.entity.js';
+import { bearerKind, isStaff, type Bearer } from '../bearer.js';
+import { canWriteWithin } from './catalog.access.js';
+import { licenseGrants } from './grants.js';
+
+/**
+ * Who sees which releases (SPEC §4's table), as one SQL condition:
+ * (B) PUBLISHED releases of OPEN products without constraints, for everyone;
+ * a product token: every release of its product;
+ * (A) for a license or a customer, through each usable license: PUBLISHED releases of its
+ * LICENSED or OPEN product, inside the expiry window, whose every constraint the license holds
+ * (its own entitlements ∪ its policy's).
+ */
+export function scopeVisibleReleases<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, alias: string, bearer: Bearer): SelectQueryBuilder<T> {
+  if (isStaff(bearer)) return qb;
+  const product = `${alias}_product`;
+  qb.innerJoin(Product, product, `${product}.id = ${alias}.product_id`);
+  const unconstrained = `NOT EXISTS (SELECT 1 FROM release_constraints rc WHERE rc.release_id = ${alias}.id)`;
+  const open = `(${alias}.status = 'PUBLISHED' AND ${product}.distribution_strategy = 'OPEN' AND ${unconstrained})`;
+  if (bearer.kind === 'product') {
+    return qb.andWhere(`(${alias}.product_id = :releaseOwnProduct OR ${open})`, { releaseOwnProduct: bearer.product.id });
+  }
+  const grants = licenseGrants(qb, bearer);
+  if (!grants) return qb.andWhere(open);
+  const licensed = `EXISTS (
+    SELECT 1 FROM (${grants}) g
+    WHERE g.product_id = ${alias}.product_id
+      AND ${product}.distribution_strategy IN ('LICENSED', 'OPEN')
+      AND ${alias}.status = 'PUBLISHED'
+      AND (g.window_end IS NULL OR COALESCE(${alias}.backdated, ${alias}.created_at) <= g.window_end)
+      AND NOT EXISTS (
+        SELECT 1 FROM release_constraints rc
+        WHERE rc.release_id = ${alias}.id AND rc.entitlement_id NOT IN (
+          SELECT le.entitlement_id FROM license_entitlements le WHERE le.license_id = g.license_id
+          UNION SELECT pe.entitlement_id FROM policy_entitlements pe JOIN licenses pl ON pl.policy_id = pe.policy_id WHERE pl.id = g.license_id)))`;
+  return qb.andWhere(`(${licensed} OR ${open})`);
+}
+
+/**
+ * Artifacts follow their release; non-staff bearers also need the artifact UPLOADED, except
+ * the owning product's token, which sees its own artifacts' documents (SPEC §3.5, §4).
+ */
+export function scopeVisibleArtifacts<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, alias: string, bearer: Bearer): SelectQueryBuilder<T> {
+  if (isStaff(bearer)) return qb;
+  const release = `${alias}_release`;
+  qb.innerJoin(Release, release, `${release}.id = ${alias}.release_id`);
+  scopeVisibleReleases(qb, release, bearer);
+  if (bearer.kind === 'product') {
+    return qb.andWhere(`(${alias}.status = 'UPLOADED' OR ${release}.product_id = :artifactOwnProduct)`, { artifactOwnProduct: bearer.product.id });
+  }
+  return qb.andWhere(`${alias}.status = 'UPLOADED'`);
+}
+
+export const ReleaseRules = {
+  /** Releases and artifacts are written by admins, developers and the product's token. */
+  assertWrite(bearer: Bearer, productId: string, what: string): void {
+    if (!canWriteWithin(bearer, productId)) throw Errors.forbidden(`A ${bearerKind(bearer)} bearer may not ${what}`);
+  },
+};

@@ -1,0 +1,73 @@
+import type { EntityManager, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import { scopeVisibleReleases } from '../auth/access/release.access.js';
+import type { RequestContext } from '../auth/decorators.js';
+import { Errors } from '../common/errors.js';
+import { isUuid } from '../common/ids.js';
+import { Release } from '../database/entities/release.entity.js';
+import { normalizePypiName } from '../products/package-key.js';
+import { CHANNEL_SETS, isChannel } from './version.js';
+
+/** Narrowing a release lookup or list by product and package (ids, codes or keys). */
+export interface ReleaseNarrowing {
+  product?: string;
+  /** '' means releases without a package (SPEC §3.4). */
+  package?: string;
+}
+
+/** The bearer's visible releases of the account, as `r` (SPEC §4). */
+export function visibleReleases(manager: EntityManager, ctx: RequestContext): SelectQueryBuilder<Release> {
+  const qb = manager.getRepository(Release).createQueryBuilder('r').where('r.account_id = :account', { account: ctx.account.id });
+  return scopeVisibleReleases(qb, 'r', ctx.bearer);
+}
+
+export function narrowReleases<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, narrowing: ReleaseNarrowing, alias = 'r'): SelectQueryBuilder<T> {
+  if (narrowing.product !== undefined) {
+    qb.andWhere(
+      `${alias}.product_id IN (SELECT np.id FROM products np WHERE np.account_id = ${alias}.account_id AND (np.id::text = :narrowProduct OR lower(np.code) = lower(:narrowProduct)))`,
+      { narrowProduct: narrowing.product },
+    );
+  }
+  if (narrowing.package === '') qb.andWhere(`${alias}.package_id IS NULL`);
+  else if (narrowing.package !== undefined) {
+    qb.andWhere(
+      `${alias}.package_id IN (SELECT nk.id FROM packages nk WHERE nk.account_id = ${alias}.account_id
+         AND (nk.id::text = :narrowPackage OR lower(nk.key) = lower(:narrowPackage) OR (nk.engine = 'pypi' AND nk.key = :narrowPackageNormalized)))`,
+      { narrowPackage: narrowing.package, narrowPackageNormalized: normalizePypiName(narrowing.package) },
+    );
+  }
+  return qb;
+}
+
+/** `channel` filters take a channel and mean its channel set (SPEC §5); anything else is a 400. */
+export function channelSet(channel: string, parameter = 'channel'): string[] {
+  if (!isChannel(channel)) throw Errors.badParameter(parameter, 'channel must be one of stable, rc, beta, alpha, dev');
+  return CHANNEL_SETS[channel];
+}
+
+/**
+ * A release by id, version or tag among the visible ones; several matches (other products or
+ * packages) are narrowed by product and package, and the oldest remaining one wins.
+ */
+export async function findRelease(
+  manager: EntityManager,
+  ctx: RequestContext,
+  ref: string,
+  narrowing: ReleaseNarrowing = {},
+): Promise<Release | null> {
+  const qb = narrowReleases(visibleReleases(manager, ctx), narrowing);
+  if (isUuid(ref)) qb.andWhere('r.id = :ref', { ref });
+  else qb.andWhere('(r.version = :ref OR r.tag = :ref)', { ref });
+  return qb.orderBy('r.created_at', 'ASC').addOrderBy('r.id', 'ASC').limit(1).getOne();
+}
+
+/** `?product=` and `?package=` on single-release routes; any other parameter is a 400. */
+export function parseNarrowing(query: Record<string, unknown>): ReleaseNarrowing {
+  const narrowing: ReleaseNarrowing = {};
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined) continue;
+    if (key !== 'product' && key !== 'package') throw Errors.badParameter(key, `${key} is not a supported parameter here`, 'PARAMETER_UNPERMITTED');
+    if (typeof value !== 'string') throw Errors.badParameter(key, `${key} takes a single value`);
+    narrowing[key] = value;
+  }
+  return narrowing;
+}

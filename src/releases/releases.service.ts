@@ -1,0 +1,195 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { ReleaseRules } from '../auth/access/release.access.js';
+import type { RequestContext } from '../auth/decorators.js';
+import { attributePointer, Errors, isUniqueViolation, relationshipPointer } from '../common/errors.js';
+import { isUuid } from '../common/ids.js';
+import { paged, singleFilter, type ListQuery } from '../common/list-query.js';
+import { assertSameId, type ResourceBody } from '../common/resource-body.js';
+import { Artifact } from '../database/entities/artifact.entity.js';
+import { Release, RELEASE_STATUSES } from '../database/entities/release.entity.js';
+import { EnginesService } from '../engines/engines.service.js';
+import { EventsService } from '../events/events.service.js';
+import { PackagesService } from '../products/packages.service.js';
+import { ProductsService } from '../products/products.service.js';
+import { BLOB_STORE, type BlobStore } from '../storage/blob-store.js';
+import type { CreateReleaseAttributes, UpdateReleaseAttributes } from './dto/release-attributes.js';
+import { channelSet, findRelease, narrowReleases, visibleReleases, type ReleaseNarrowing } from './release-queries.js';
+import { channelOf, isChannel, parseVersion, versionSortKey } from './version.js';
+
+export const RELEASE_FILTERS = ['product', 'package', 'channel', 'status', 'yanked', 'entitlements'] as const;
+
+const versionTaken = () => Errors.unprocessable('VERSION_TAKEN', 'version already exists', attributePointer('version'));
+const tagTaken = () => Errors.unprocessable('TAG_TAKEN', 'tag already exists', attributePointer('tag'));
+
+@Injectable()
+export class ReleasesService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly events: EventsService,
+    private readonly products: ProductsService,
+    private readonly packages: PackagesService,
+    private readonly engines: EnginesService,
+    @Inject(BLOB_STORE) private readonly store: BlobStore,
+  ) {}
+
+  async list(ctx: RequestContext, query: ListQuery): Promise<[Release[], number]> {
+    const qb = narrowReleases(visibleReleases(this.db.manager, ctx), { product: singleFilter(query, 'product'), package: singleFilter(query, 'package') });
+    const channel = singleFilter(query, 'channel');
+    if (channel !== undefined) qb.andWhere('r.channel IN (:...channels)', { channels: channelSet(channel) });
+    const status = singleFilter(query, 'status');
+    if (status !== undefined) {
+      if (!(RELEASE_STATUSES as readonly string[]).includes(status)) throw Errors.badParameter('status', 'status must be DRAFT, PUBLISHED or YANKED');
+      qb.andWhere('r.status = :status', { status });
+    }
+    const yanked = singleFilter(query, 'yanked');
+    if (yanked !== undefined) {
+      if (yanked !== 'true' && yanked !== 'false') throw Errors.badParameter('yanked', 'yanked must be true or false');
+      qb.andWhere(yanked === 'true' ? `r.status = 'YANKED'` : `r.status <> 'YANKED'`);
+    }
+    const entitlements = query.filters.entitlements;
+    for (const [index, code] of (Array.isArray(entitlements) ? entitlements : entitlements ? [entitlements] : []).entries()) {
+      qb.andWhere(
+        `EXISTS (SELECT 1 FROM release_constraints fc JOIN entitlements fe ON fe.id = fc.entitlement_id WHERE fc.release_id = r.id AND lower(fe.code) = lower(:entitlement${index}))`,
+        { [`entitlement${index}`]: code },
+      );
+    }
+    return paged(qb, 'r', query).getManyAndCount();
+  }
+
+  async find(ctx: RequestContext, ref: string, narrowing: ReleaseNarrowing = {}, manager: EntityManager = this.db.manager): Promise<Release> {
+    const release = await findRelease(manager, ctx, ref, narrowing);
+    if (!release) throw Errors.notFound('release');
+    return release;
+  }
+
+  async create(ctx: RequestContext, body: ResourceBody<CreateReleaseAttributes>): Promise<Release> {
+    const product = await this.products.findVisible(ctx, body.relationships.product!);
+    if (!product) throw Errors.unprocessable('PRODUCT_NOT_FOUND', 'product does not exist', relationshipPointer('product'));
+    ReleaseRules.assertWrite(ctx.bearer, product.id, "create this product's releases");
+    const { version, channel, status, tag, name, description, backdated, metadata } = body.attributes;
+    const parsed = parseVersion(version);
+    if (!parsed) throw Errors.unprocessable('VERSION_INVALID', 'version must be a full semantic version such as 1.2.3 or 2.0.0-beta.1', attributePointer('version'));
+    if (!isChannel(channel)) throw Errors.unprocessable('CHANNEL_INVALID', 'channel must be one of stable, rc, beta, alpha, dev', attributePointer('channel'));
+    if (channelOf(parsed) !== channel) {
+      const detail =
+        channel === 'stable' ? 'a stable version has no pre-release part' : `a ${channel} version needs a pre-release starting with "${channel}" (e.g. 1.0.0-${channel}.1)`;
+      throw Errors.unprocessable('VERSION_CHANNEL_INVALID', detail, attributePointer('version'));
+    }
+    let pkg = null;
+    if (body.relationships.package) {
+      pkg = await this.packages.find(ctx, body.relationships.package).catch(() => null);
+      if (!pkg) throw Errors.unprocessable('PACKAGE_NOT_FOUND', 'package does not exist', relationshipPointer('package'));
+      if (pkg.productId !== product.id) throw Errors.unprocessable('PACKAGE_NOT_ALLOWED', 'package belongs to another product', relationshipPointer('package'));
+    }
+    this.checkTag(tag);
+    const backdatedAt = this.backdated(backdated);
+    try {
+      return await this.db.transaction(async (manager) => {
+        const release = await manager.getRepository(Release).save({
+          accountId: ctx.account.id,
+          productId: product.id,
+          packageId: pkg?.id ?? null,
+          version,
+          semverMajor: parsed.major,
+          semverMinor: parsed.minor,
+          semverPatch: parsed.patch,
+          semverPrerelease: parsed.prerelease?.join('.') ?? null,
+          semverBuild: parsed.build?.join('.') ?? null,
+          sortKey: versionSortKey(parsed),
+          channel,
+          status: status ?? 'DRAFT',
+          tag: tag ?? null,
+          name: name ?? null,
+          description: description ?? null,
+          backdated: backdatedAt,
+          yankedAt: null,
+          metadata: metadata ?? {},
+        });
+        await this.engines.ensure(manager, ctx.account.id, pkg?.engine ?? null);
+        await this.events.record(manager, ctx, 'release.created', { type: 'releases', id: release.id });
+        if (release.status === 'PUBLISHED') await this.events.record(manager, ctx, 'release.published', { type: 'releases', id: release.id });
+        return release;
+      });
+    } catch (error) {
+      throw this.uniqueError(error);
+    }
+  }
+
+  async update(ctx: RequestContext, ref: string, narrowing: ReleaseNarrowing, body: ResourceBody<UpdateReleaseAttributes>): Promise<Release> {
+    try {
+      return await this.change(ctx, ref, narrowing, 'release.updated', (release) => {
+        assertSameId(body, release.id);
+        const { name, description, tag, backdated, metadata } = body.attributes;
+        if (body.sent.has('name')) release.name = name ?? null;
+        if (body.sent.has('description')) release.description = description ?? null;
+        if (body.sent.has('tag')) {
+          this.checkTag(tag);
+          release.tag = tag ?? null;
+        }
+        if (body.sent.has('backdated')) release.backdated = this.backdated(backdated);
+        if (metadata !== undefined) release.metadata = metadata;
+      });
+    } catch (error) {
+      throw this.uniqueError(error);
+    }
+  }
+
+  publish(ctx: RequestContext, ref: string, narrowing: ReleaseNarrowing): Promise<Release> {
+    return this.change(ctx, ref, narrowing, 'release.published', (release) => {
+      if (release.status === 'YANKED') throw Errors.unprocessable('STATUS_INVALID', 'a yanked release cannot be published again');
+      release.status = 'PUBLISHED';
+    });
+  }
+
+  yank(ctx: RequestContext, ref: string, narrowing: ReleaseNarrowing): Promise<Release> {
+    return this.change(ctx, ref, narrowing, 'release.yanked', (release) => {
+      if (release.status === 'YANKED') return;
+      release.status = 'YANKED';
+      release.yankedAt = new Date();
+    });
+  }
+
+  /** Deletes the release and its artifacts; their bytes go after the commit (or by the sweep). */
+  async remove(ctx: RequestContext, ref: string, narrowing: ReleaseNarrowing): Promise<void> {
+    const keys = await this.db.transaction(async (manager) => {
+      const release = await this.find(ctx, ref, narrowing, manager);
+      ReleaseRules.assertWrite(ctx.bearer, release.productId, 'delete this release');
+      const artifacts = await manager.getRepository(Artifact).findBy({ releaseId: release.id });
+      await manager.getRepository(Release).delete({ id: release.id, accountId: ctx.account.id });
+      await this.events.record(manager, ctx, 'release.deleted', { type: 'releases', id: release.id });
+      return artifacts.map((artifact) => artifact.storageKey).filter((key): key is string => key !== null);
+    });
+    await Promise.all(keys.map((key) => this.store.remove(key).catch(() => undefined)));
+  }
+
+  private async change(ctx: RequestContext, ref: string, narrowing: ReleaseNarrowing, event: string, apply: (release: Release) => void): Promise<Release> {
+    return this.db.transaction(async (manager) => {
+      const release = await this.find(ctx, ref, narrowing, manager);
+      ReleaseRules.assertWrite(ctx.bearer, release.productId, 'change this release');
+      apply(release);
+      await manager.getRepository(Release).save(release);
+      await this.events.record(manager, ctx, event, { type: 'releases', id: release.id });
+      return release;
+    });
+  }
+
+  private checkTag(tag: string | null | undefined): void {
+    if (tag && (isUuid(tag) || !/^[A-Za-z0-9][A-Za-z0-9._+-]{0,254}$/.test(tag))) {
+      throw Errors.unprocessable('TAG_INVALID', 'tag must be letters, digits, ".", "_", "+" or "-", and not look like a UUID', attributePointer('tag'));
+    }
+  }
+
+  private backdated(value: string | null | undefined): Date | null {
+    if (!value) return null;
+    const date = new Date(value);
+    if (date.getTime() > Date.now()) throw Errors.unprocessable('BACKDATED_INVALID', 'backdated must be in the past', attributePointer('backdated'));
+    return date;
+  }
+
+  private uniqueError(error: unknown): unknown {
+    if (isUniqueViolation(error, 'releases_version_key')) return versionTaken();
+    if (isUniqueViolation(error, 'releases_tag_key')) return tagTaken();
+    return error;
+  }
+}

@@ -1,16 +1,11 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Column, Entity } from 'typeorm';
+import { AccountRecord } from './account-record.js';
 
 export const ARTIFACT_STATUSES = ['WAITING', 'UPLOADED', 'FAILED'] as const;
 export type ArtifactStatus = (typeof ARTIFACT_STATUSES)[number];
 
 @Entity({ name: 'artifacts' })
-export class Artifact {
-  @PrimaryGeneratedColumn('uuid')
-  id: string;
-
-  @Column({ name: 'account_id', type: 'uuid' })
-  accountId: string;
-
+export class Artifact extends AccountRecord {
   @Column({ name: 'release_id', type: 'uuid' })
   releaseId: string;
 
@@ -56,10 +51,4 @@ export class Artifact {
 
   @Column({ type: 'bigint' })
   downloads: number;
-
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
-  createdAt: Date;
-
-  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
-  updatedAt: Date;
 }

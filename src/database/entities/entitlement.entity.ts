@@ -1,13 +1,8 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Column, Entity } from 'typeorm';
+import { AccountRecord } from './account-record.js';
 
 @Entity({ name: 'entitlements' })
-export class Entitlement {
-  @PrimaryGeneratedColumn('uuid')
-  id: string;
-
-  @Column({ name: 'account_id', type: 'uuid' })
-  accountId: string;
-
+export class Entitlement extends AccountRecord {
   @Column({ type: 'text' })
   name: string;
 
@@ -16,10 +11,4 @@ export class Entitlement {
 
   @Column({ type: 'jsonb' })
   metadata: Record<string, unknown>;
-
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
-  createdAt: Date;
-
-  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
-  updatedAt: Date;
 }

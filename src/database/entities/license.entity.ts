@@ -1,13 +1,8 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Column, Entity } from 'typeorm';
+import { AccountRecord } from './account-record.js';
 
 @Entity({ name: 'licenses' })
-export class License {
-  @PrimaryGeneratedColumn('uuid')
-  id: string;
-
-  @Column({ name: 'account_id', type: 'uuid' })
-  accountId: string;
-
+export class License extends AccountRecord {
   @Column({ name: 'policy_id', type: 'uuid' })
   policyId: string;
 
@@ -33,10 +28,4 @@ export class License {
 
   @Column({ type: 'jsonb' })
   metadata: Record<string, unknown>;
-
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
-  createdAt: Date;
-
-  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
-  updatedAt: Date;
 }

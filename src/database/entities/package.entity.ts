@@ -1,16 +1,11 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Column, Entity } from 'typeorm';
+import { AccountRecord } from './account-record.js';
 
 export const ENGINE_KEYS = ['pypi', 'tauri', 'generic'] as const;
 export type EngineKey = (typeof ENGINE_KEYS)[number];
 
 @Entity({ name: 'packages' })
-export class Package {
-  @PrimaryGeneratedColumn('uuid')
-  id: string;
-
-  @Column({ name: 'account_id', type: 'uuid' })
-  accountId: string;
-
+export class Package extends AccountRecord {
   @Column({ name: 'product_id', type: 'uuid' })
   productId: string;
 
@@ -26,10 +21,4 @@ export class Package {
 
   @Column({ type: 'jsonb' })
   metadata: Record<string, unknown>;
-
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
-  createdAt: Date;
-
-  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
-  updatedAt: Date;
 }

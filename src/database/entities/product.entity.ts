@@ -1,16 +1,11 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Column, Entity } from 'typeorm';
+import { AccountRecord } from './account-record.js';
 
 export const DISTRIBUTION_STRATEGIES = ['LICENSED', 'OPEN', 'CLOSED'] as const;
 export type DistributionStrategy = (typeof DISTRIBUTION_STRATEGIES)[number];
 
 @Entity({ name: 'products' })
-export class Product {
-  @PrimaryGeneratedColumn('uuid')
-  id: string;
-
-  @Column({ name: 'account_id', type: 'uuid' })
-  accountId: string;
-
+export class Product extends AccountRecord {
   @Column({ type: 'text' })
   name: string;
 
@@ -25,10 +20,4 @@ export class Product {
 
   @Column({ type: 'jsonb' })
   metadata: Record<string, unknown>;
-
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
-  createdAt: Date;
-
-  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
-  updatedAt: Date;
 }

@@ -1,16 +1,11 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Column, Entity } from 'typeorm';
+import { AccountRecord } from './account-record.js';
 
 export const RELEASE_STATUSES = ['DRAFT', 'PUBLISHED', 'YANKED'] as const;
 export type ReleaseStatus = (typeof RELEASE_STATUSES)[number];
 
 @Entity({ name: 'releases' })
-export class Release {
-  @PrimaryGeneratedColumn('uuid')
-  id: string;
-
-  @Column({ name: 'account_id', type: 'uuid' })
-  accountId: string;
-
+export class Release extends AccountRecord {
   @Column({ name: 'product_id', type: 'uuid' })
   productId: string;
 
@@ -62,10 +57,4 @@ export class Release {
 
   @Column({ type: 'jsonb' })
   metadata: Record<string, unknown>;
-
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
-  createdAt: Date;
-
-  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
-  updatedAt: Date;
 }

@@ -1,16 +1,11 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Column, Entity } from 'typeorm';
+import { AccountRecord } from './account-record.js';
 
 export const TOKEN_KINDS = ['admin', 'developer', 'read-only', 'user', 'product', 'license'] as const;
 export type TokenKind = (typeof TOKEN_KINDS)[number];
 
 @Entity({ name: 'tokens' })
-export class Token {
-  @PrimaryGeneratedColumn('uuid')
-  id: string;
-
-  @Column({ name: 'account_id', type: 'uuid' })
-  accountId: string;
-
+export class Token extends AccountRecord {
   @Column({ type: 'text' })
   kind: TokenKind;
 
@@ -33,10 +28,4 @@ export class Token {
 
   @Column({ name: 'license_id', type: 'uuid', nullable: true })
   licenseId: string | null;
-
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
-  createdAt: Date;
-
-  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
-  updatedAt: Date;
 }

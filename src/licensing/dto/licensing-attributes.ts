@@ -37,12 +37,8 @@ export class UpdateEntitlementAttributes {
   metadata?: Record<string, unknown>;
 }
 
-export class UpdatePolicyAttributes {
-  @IsOptional()
-  @IsString()
-  @MaxLength(255)
-  name?: string;
-
+/** What create and update share; `name` differs (required on create). */
+class PolicyOptions {
   @IsOptional()
   @IsInt({ message: 'duration must be a whole number of seconds or null' })
   @Min(1, { message: 'duration must be at least 1 second' })
@@ -62,10 +58,17 @@ export class UpdatePolicyAttributes {
   metadata?: Record<string, unknown>;
 }
 
-export class CreatePolicyAttributes extends UpdatePolicyAttributes {
+export class CreatePolicyAttributes extends PolicyOptions {
   @IsString()
   @MaxLength(255)
-  declare name: string;
+  name: string;
+}
+
+export class UpdatePolicyAttributes extends PolicyOptions {
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  name?: string;
 }
 
 export class UpdateLicenseAttributes {

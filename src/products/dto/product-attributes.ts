@@ -2,19 +2,14 @@ import { IsIn, IsOptional, IsString, IsUrl, MaxLength } from 'class-validator';
 import { DISTRIBUTION_STRATEGIES, type DistributionStrategy } from '../../database/entities/product.entity.js';
 import { IsMetadata, IsNaturalKey } from '../../common/validators.js';
 
-const STRATEGY_MESSAGE = `distributionStrategy must be one of ${DISTRIBUTION_STRATEGIES.join(', ')}`;
-
-export class CreateProductAttributes {
-  @IsString()
-  @MaxLength(255)
-  name: string;
-
+/** What create and update share; `name` differs (required on create). */
+class ProductOptions {
   @IsOptional()
   @IsNaturalKey()
   code?: string | null;
 
   @IsOptional()
-  @IsIn(DISTRIBUTION_STRATEGIES, { message: STRATEGY_MESSAGE })
+  @IsIn(DISTRIBUTION_STRATEGIES, { message: `distributionStrategy must be one of ${DISTRIBUTION_STRATEGIES.join(', ')}` })
   distributionStrategy?: DistributionStrategy;
 
   @IsOptional()
@@ -27,26 +22,15 @@ export class CreateProductAttributes {
   metadata?: Record<string, unknown>;
 }
 
-export class UpdateProductAttributes {
+export class CreateProductAttributes extends ProductOptions {
+  @IsString()
+  @MaxLength(255)
+  name: string;
+}
+
+export class UpdateProductAttributes extends ProductOptions {
   @IsOptional()
   @IsString()
   @MaxLength(255)
   name?: string;
-
-  @IsOptional()
-  @IsNaturalKey()
-  code?: string | null;
-
-  @IsOptional()
-  @IsIn(DISTRIBUTION_STRATEGIES, { message: STRATEGY_MESSAGE })
-  distributionStrategy?: DistributionStrategy;
-
-  @IsOptional()
-  @IsString()
-  @IsUrl({ require_tld: false }, { message: 'url must be a URL' })
-  url?: string | null;
-
-  @IsOptional()
-  @IsMetadata()
-  metadata?: Record<string, unknown>;
 }

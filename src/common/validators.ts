@@ -1,4 +1,4 @@
-import { registerDecorator, type ValidationOptions } from 'class-validator';
+import { registerDecorator, ValidateIf, type ValidationOptions } from 'class-validator';
 import { isUuid } from './ids.js';
 
 export const METADATA_MAX_BYTES = 16 * 1024;
@@ -40,4 +40,12 @@ export function IsNaturalKey(options?: ValidationOptions): PropertyDecorator {
       },
       validator: { validate: (value: unknown) => typeof value === 'string' && NATURAL_KEY.test(value) && !isUuid(value) },
     });
+}
+
+/**
+ * For optional attributes whose column is NOT NULL: may be left out, but not sent as null
+ * (null fails the attribute's own type check → 400). Nullable attributes use @IsOptional().
+ */
+export function NotNullIfPresent(): PropertyDecorator {
+  return ValidateIf((_object, value) => value !== undefined);
 }

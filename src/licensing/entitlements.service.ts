@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager, type SelectQueryBuilder } from 'typeorm';
 import { LicensingRules, scopeVisibleEntitlements } from '../auth/access/licensing.access.js';
 import type { RequestContext } from '../auth/decorators.js';
-import { attributePointer, Errors, isUniqueViolation } from '../common/errors.js';
+import { attributePointer, Errors } from '../common/errors.js';
+import { assertKeyFree, writeUnique } from '../common/unique.js';
 import { isUuid } from '../common/ids.js';
 import { paged, type ListQuery } from '../common/list-query.js';
 import { assertSameId, type ResourceBody } from '../common/resource-body.js';
@@ -73,21 +74,11 @@ export class EntitlementsService {
     });
   }
 
-  private async write(work: (manager: EntityManager) => Promise<Entitlement>): Promise<Entitlement> {
-    try {
-      return await this.db.transaction(work);
-    } catch (error) {
-      if (isUniqueViolation(error, 'entitlements_account_code_key')) throw codeTaken();
-      throw error;
-    }
+  private write(work: (manager: EntityManager) => Promise<Entitlement>): Promise<Entitlement> {
+    return writeUnique(this.db, work, { entitlements_account_code_key: codeTaken });
   }
 
-  private async assertCodeFree(manager: EntityManager, ctx: RequestContext, code: string): Promise<void> {
-    const taken = await manager
-      .getRepository(Entitlement)
-      .createQueryBuilder('e')
-      .where('e.account_id = :account AND lower(e.code) = lower(:code)', { account: ctx.account.id, code })
-      .getExists();
-    if (taken) throw codeTaken();
+  private assertCodeFree(manager: EntityManager, ctx: RequestContext, code: string): Promise<void> {
+    return assertKeyFree(manager, Entitlement, 'code', ctx.account.id, code, codeTaken);
   }
 }

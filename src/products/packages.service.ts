@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager, type SelectQueryBuilder } from 'typeorm';
 import { PackageRules, scopeVisiblePackages } from '../auth/access/catalog.access.js';
 import type { RequestContext } from '../auth/decorators.js';
-import { attributePointer, Errors, isUniqueViolation, relationshipPointer } from '../common/errors.js';
+import { attributePointer, Errors, relationshipPointer } from '../common/errors.js';
+import { assertKeyFree, writeUnique } from '../common/unique.js';
 import { isUuid } from '../common/ids.js';
 import { paged, singleFilter, type ListQuery } from '../common/list-query.js';
 import { assertSameId, type ResourceBody } from '../common/resource-body.js';
@@ -116,21 +117,11 @@ export class PackagesService {
     });
   }
 
-  private async write(work: (manager: EntityManager) => Promise<Package>): Promise<Package> {
-    try {
-      return await this.db.transaction(work);
-    } catch (error) {
-      if (isUniqueViolation(error, 'packages_account_key_key')) throw keyTaken();
-      throw error;
-    }
+  private write(work: (manager: EntityManager) => Promise<Package>): Promise<Package> {
+    return writeUnique(this.db, work, { packages_account_key_key: keyTaken });
   }
 
-  private async assertKeyFree(manager: EntityManager, ctx: RequestContext, key: string): Promise<void> {
-    const taken = await manager
-      .getRepository(Package)
-      .createQueryBuilder('pkg')
-      .where('pkg.account_id = :account AND lower(pkg.key) = lower(:key)', { account: ctx.account.id, key })
-      .getExists();
-    if (taken) throw keyTaken();
+  private assertKeyFree(manager: EntityManager, ctx: RequestContext, key: string): Promise<void> {
+    return assertKeyFree(manager, Package, 'key', ctx.account.id, key, keyTaken);
   }
 }

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager, type SelectQueryBuilder } from 'typeorm';
 import { ProductRules, scopeVisibleProducts } from '../auth/access/catalog.access.js';
 import type { RequestContext } from '../auth/decorators.js';
-import { attributePointer, Errors, isUniqueViolation } from '../common/errors.js';
+import { attributePointer, Errors } from '../common/errors.js';
+import { assertKeyFree, writeUnique } from '../common/unique.js';
 import { isUuid } from '../common/ids.js';
 import { paged, type ListQuery } from '../common/list-query.js';
 import { assertSameId, type ResourceBody } from '../common/resource-body.js';
@@ -98,21 +99,11 @@ export class ProductsService {
     return this.tokens.issue(ctx, { kind: 'product', productId: product.id }, body);
   }
 
-  private async write(work: (manager: EntityManager) => Promise<Product>): Promise<Product> {
-    try {
-      return await this.db.transaction(work);
-    } catch (error) {
-      if (isUniqueViolation(error, 'products_account_code_key')) throw codeTaken();
-      throw error;
-    }
+  private write(work: (manager: EntityManager) => Promise<Product>): Promise<Product> {
+    return writeUnique(this.db, work, { products_account_code_key: codeTaken });
   }
 
-  private async assertCodeFree(manager: EntityManager, ctx: RequestContext, code: string): Promise<void> {
-    const taken = await manager
-      .getRepository(Product)
-      .createQueryBuilder('p')
-      .where('p.account_id = :account AND lower(p.code) = lower(:code)', { account: ctx.account.id, code })
-      .getExists();
-    if (taken) throw codeTaken();
+  private assertCodeFree(manager: EntityManager, ctx: RequestContext, code: string): Promise<void> {
+    return assertKeyFree(manager, Product, 'code', ctx.account.id, code, codeTaken);
   }
 }

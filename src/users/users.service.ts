@@ -3,7 +3,8 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager, type SelectQueryBuilder } from 'typeorm';
 import { isStaff } from '../auth/bearer.js';
 import type { RequestContext } from '../auth/decorators.js';
-import { attributePointer, Errors, isUniqueViolation } from '../common/errors.js';
+import { attributePointer, Errors } from '../common/errors.js';
+import { assertKeyFree, writeUnique } from '../common/unique.js';
 import { isUuid } from '../common/ids.js';
 import { paged, type ListQuery } from '../common/list-query.js';
 import { assertSameId, type ResourceBody } from '../common/resource-body.js';
@@ -46,8 +47,9 @@ export class UsersService {
   async create(ctx: RequestContext, body: ResourceBody<CreateUserAttributes>): Promise<User> {
     const { email, name, password, role } = body.attributes;
     const passwordHash = password ? await hash(password) : null;
-    try {
-      return await this.db.transaction(async (manager) => {
+    return writeUnique(
+      this.db,
+      async (manager) => {
         await this.assertEmailFree(manager, ctx, email);
         const user = await manager.getRepository(User).save({
           accountId: ctx.account.id,
@@ -58,18 +60,17 @@ export class UsersService {
         });
         await this.events.record(manager, ctx, 'user.created', { type: 'users', id: user.id });
         return user;
-      });
-    } catch (error) {
-      if (isUniqueViolation(error, 'users_account_email_key')) throw emailTaken();
-      throw error;
-    }
+      },
+      { users_account_email_key: emailTaken },
+    );
   }
 
   async update(ctx: RequestContext, idOrEmail: string, body: ResourceBody<UpdateUserAttributes>): Promise<User> {
     const { email, name, password, role } = body.attributes;
     const passwordHash = password ? await hash(password) : undefined;
-    try {
-      return await this.db.transaction(async (manager) => {
+    return writeUnique(
+      this.db,
+      async (manager) => {
         const user = await this.find(ctx, idOrEmail, manager);
         assertSameId(body, user.id);
         if (email !== undefined && email.toLowerCase() !== user.email.toLowerCase()) {
@@ -82,11 +83,9 @@ export class UsersService {
         await manager.getRepository(User).save(user);
         await this.events.record(manager, ctx, 'user.updated', { type: 'users', id: user.id }, { changed: [...body.sent] });
         return user;
-      });
-    } catch (error) {
-      if (isUniqueViolation(error, 'users_account_email_key')) throw emailTaken();
-      throw error;
-    }
+      },
+      { users_account_email_key: emailTaken },
+    );
   }
 
   async remove(ctx: RequestContext, idOrEmail: string): Promise<void> {
@@ -97,12 +96,7 @@ export class UsersService {
     });
   }
 
-  private async assertEmailFree(manager: EntityManager, ctx: RequestContext, email: string): Promise<void> {
-    const taken = await manager
-      .getRepository(User)
-      .createQueryBuilder('u')
-      .where('u.account_id = :account AND lower(u.email) = lower(:email)', { account: ctx.account.id, email })
-      .getExists();
-    if (taken) throw emailTaken();
+  private assertEmailFree(manager: EntityManager, ctx: RequestContext, email: string): Promise<void> {
+    return assertKeyFree(manager, User, 'email', ctx.account.id, email, emailTaken);
   }
 }

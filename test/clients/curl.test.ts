@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
-import { bearer, createAccount, doc, startApp, type TestAccount, type TestApp } from '../support/app.js';
+import { createAccount, doc, startApp, type TestAccount, type TestApp } from '../support/app.js';
 import { catalog } from '../support/catalog.js';
 import { startS3, type TestS3 } from '../support/s3.js';
 

@@ -1,5 +1,5 @@
-import { basic, bearer, createAccount, doc, startApp, type TestAccount, type TestApp } from '../support/app.js';
-import { catalog } from '../support/catalog.js';
+import { bearer, createAccount, doc, startApp, type TestAccount, type TestApp } from '../support/app.js';
+import { catalog, userWithToken } from '../support/catalog.js';
 
 /**
  * SPEC §4 as a table: bearer kind × product strategy × action → allowed / hidden (404) /
@@ -100,11 +100,9 @@ describe('access matrix for products, packages and engines (SPEC §4)', () => {
     t = await startApp();
     acme = await createAccount(t, { slug: 'acme' });
     const c = catalog(t, acme);
-    const admin = () => t.as(bearer(acme.adminToken));
     const userToken = async (email: string, role: string) => {
-      const user = await admin().post(`${acme.base}/users`).send(doc('users', { email, password: 'password-1', role })).expect(201);
-      const token = await t.as(basic(email, 'password-1')).post(`${acme.base}/tokens`).expect(201);
-      return { id: user.body.data.id as string, token: bearer(token.body.data.attributes.token) };
+      const user = await userWithToken(t, acme, email, role);
+      return { id: user.id, token: user.header };
     };
     const staff = {
       developer: await userToken('dev@acme.test', 'developer'),

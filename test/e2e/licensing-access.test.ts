@@ -1,5 +1,5 @@
-import { basic, bearer, createAccount, doc, startApp, type TestAccount, type TestApp } from '../support/app.js';
-import { catalog } from '../support/catalog.js';
+import { bearer, createAccount, doc, startApp, type TestAccount, type TestApp } from '../support/app.js';
+import { catalog, userWithToken } from '../support/catalog.js';
 
 /** SPEC §4's rules for entitlements, policies and licenses, as a table over bearer kinds. */
 type Outcome = 'allowed' | 'hidden' | 'denied' | 'unauthenticated';
@@ -41,12 +41,7 @@ describe('access matrix for licensing records (SPEC §4)', () => {
     t = await startApp();
     acme = await createAccount(t, { slug: 'acme' });
     const c = catalog(t, acme);
-    const admin = () => t.as(bearer(acme.adminToken));
-    const userToken = async (email: string, role: string) => {
-      const user = await admin().post(`${acme.base}/users`).send(doc('users', { email, password: 'password-1', role })).expect(201);
-      const token = await t.as(basic(email, 'password-1')).post(`${acme.base}/tokens`).expect(201);
-      return { id: user.body.data.id as string, header: bearer(token.body.data.attributes.token) };
-    };
+    const userToken = (email: string, role: string) => userWithToken(t, acme, email, role);
     const [dev, ro, owner, stranger] = [
       await userToken('dev@acme.test', 'developer'),
       await userToken('ro@acme.test', 'read-only'),

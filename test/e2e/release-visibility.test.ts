@@ -1,5 +1,5 @@
-import { basic, bearer, createAccount, doc, startApp, type TestAccount, type TestApp } from '../support/app.js';
-import { catalog } from '../support/catalog.js';
+import { bearer, createAccount, doc, startApp, type TestAccount, type TestApp } from '../support/app.js';
+import { catalog, userWithToken } from '../support/catalog.js';
 import { putBytes, randomFile, sha256 } from '../support/upload.js';
 
 /**
@@ -71,11 +71,7 @@ describe('release and artifact visibility (SPEC §4)', () => {
     acme = await createAccount(t, { slug: 'acme' });
     const c = catalog(t, acme);
     const admin = () => t.as(bearer(acme.adminToken));
-    const user = async (email: string, role: string) => {
-      const created = await admin().post(`${acme.base}/users`).send(doc('users', { email, password: 'password-1', role })).expect(201);
-      const token = await t.as(basic(email, 'password-1')).post(`${acme.base}/tokens`).expect(201);
-      return { id: created.body.data.id as string, header: bearer(token.body.data.attributes.token) };
-    };
+    const user = (email: string, role: string) => userWithToken(t, acme, email, role);
     const readOnly = await user('ro@acme.test', 'read-only');
     const customer = await user('customer@acme.test', 'user');
     const loner = await user('loner@acme.test', 'user');

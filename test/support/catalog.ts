@@ -1,5 +1,5 @@
 import type { TestAccount, TestApp } from './app.js';
-import { bearer, doc } from './app.js';
+import { basic, bearer, doc } from './app.js';
 
 /** Fixtures built through the API, as an admin would. */
 export function catalog(t: TestApp, account: TestAccount) {
@@ -30,4 +30,13 @@ export function catalog(t: TestApp, account: TestAccount) {
     },
     token: async (path: string): Promise<string> => (await created(`${path}/tokens`, {})).attributes.token as string,
   };
+}
+
+/** A user of the given role and a token obtained with their password, as that user would. */
+export async function userWithToken(t: TestApp, account: TestAccount, email: string, role: string): Promise<{ id: string; header: string }> {
+  const created = await t.as(bearer(account.adminToken)).post(`${account.base}/users`).send(doc('users', { email, password: 'password-1', role }));
+  if (created.status !== 201) throw new Error(`POST users → ${created.status} ${JSON.stringify(created.body)}`);
+  const token = await t.as(basic(email, 'password-1')).post(`${account.base}/tokens`);
+  if (token.status !== 201) throw new Error(`POST tokens → ${token.status}`);
+  return { id: created.body.data.id, header: bearer(token.body.data.attributes.token) };
 }

@@ -1,5 +1,5 @@
 import { IsInt, IsOptional, IsString, MaxLength, Min } from 'class-validator';
-import { IsMetadata } from '../../common/validators.js';
+import { IsMetadata, NotNullIfPresent } from '../../common/validators.js';
 
 export class UpdateArtifactAttributes {
   @IsOptional()
@@ -17,7 +17,7 @@ export class UpdateArtifactAttributes {
   @MaxLength(4096, { message: 'signature must be at most 4 KiB' })
   signature?: string | null;
 
-  @IsOptional()
+  @NotNullIfPresent()
   @IsMetadata()
   metadata?: Record<string, unknown>;
 }

@@ -5,7 +5,7 @@ import {
   type AuthenticationStrategy,
   type ExpirationStrategy,
 } from '../../database/entities/policy.entity.js';
-import { IsMetadata, IsNaturalKey } from '../../common/validators.js';
+import { IsMetadata, IsNaturalKey, NotNullIfPresent } from '../../common/validators.js';
 
 const MAX_DURATION = 100 * 365 * 24 * 3600;
 
@@ -17,22 +17,22 @@ export class CreateEntitlementAttributes {
   @IsNaturalKey()
   code: string;
 
-  @IsOptional()
+  @NotNullIfPresent()
   @IsMetadata()
   metadata?: Record<string, unknown>;
 }
 
 export class UpdateEntitlementAttributes {
-  @IsOptional()
+  @NotNullIfPresent()
   @IsString()
   @MaxLength(255)
   name?: string;
 
-  @IsOptional()
+  @NotNullIfPresent()
   @IsNaturalKey()
   code?: string;
 
-  @IsOptional()
+  @NotNullIfPresent()
   @IsMetadata()
   metadata?: Record<string, unknown>;
 }
@@ -45,15 +45,15 @@ class PolicyOptions {
   @Max(MAX_DURATION, { message: 'duration must be at most 100 years' })
   duration?: number | null;
 
-  @IsOptional()
+  @NotNullIfPresent()
   @IsIn(EXPIRATION_STRATEGIES, { message: `expirationStrategy must be one of ${EXPIRATION_STRATEGIES.join(', ')}` })
   expirationStrategy?: ExpirationStrategy;
 
-  @IsOptional()
+  @NotNullIfPresent()
   @IsIn(AUTHENTICATION_STRATEGIES, { message: `authenticationStrategy must be one of ${AUTHENTICATION_STRATEGIES.join(', ')}` })
   authenticationStrategy?: AuthenticationStrategy;
 
-  @IsOptional()
+  @NotNullIfPresent()
   @IsMetadata()
   metadata?: Record<string, unknown>;
 }
@@ -65,7 +65,7 @@ export class CreatePolicyAttributes extends PolicyOptions {
 }
 
 export class UpdatePolicyAttributes extends PolicyOptions {
-  @IsOptional()
+  @NotNullIfPresent()
   @IsString()
   @MaxLength(255)
   name?: string;
@@ -82,18 +82,18 @@ export class UpdateLicenseAttributes {
   @IsISO8601({ strict: true, strictSeparator: true }, { message: 'expiry must be an RFC 3339 timestamp' })
   expiry?: string | null;
 
-  @IsOptional()
+  @NotNullIfPresent()
   @IsBoolean()
   suspended?: boolean;
 
-  @IsOptional()
+  @NotNullIfPresent()
   @IsMetadata()
   metadata?: Record<string, unknown>;
 }
 
 export class CreateLicenseAttributes extends UpdateLicenseAttributes {
   /** Write-once; generated when absent. */
-  @IsOptional()
+  @NotNullIfPresent()
   @IsString()
   @Length(8, 255, { message: 'key must be 8 to 255 characters' })
   key?: string;

@@ -1,6 +1,6 @@
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { ENGINE_KEYS, type EngineKey } from '../../database/entities/package.entity.js';
-import { IsMetadata } from '../../common/validators.js';
+import { IsMetadata, NotNullIfPresent } from '../../common/validators.js';
 
 const ENGINE_MESSAGE = `engine must be one of ${ENGINE_KEYS.join(', ')} or null`;
 
@@ -18,18 +18,18 @@ export class CreatePackageAttributes {
   @IsIn(ENGINE_KEYS, { message: ENGINE_MESSAGE })
   engine?: EngineKey | null;
 
-  @IsOptional()
+  @NotNullIfPresent()
   @IsMetadata()
   metadata?: Record<string, unknown>;
 }
 
 export class UpdatePackageAttributes {
-  @IsOptional()
+  @NotNullIfPresent()
   @IsString()
   @MaxLength(255)
   name?: string;
 
-  @IsOptional()
+  @NotNullIfPresent()
   @IsString()
   @MaxLength(255)
   key?: string;
@@ -38,7 +38,7 @@ export class UpdatePackageAttributes {
   @IsIn(ENGINE_KEYS, { message: ENGINE_MESSAGE })
   engine?: EngineKey | null;
 
-  @IsOptional()
+  @NotNullIfPresent()
   @IsMetadata()
   metadata?: Record<string, unknown>;
 }

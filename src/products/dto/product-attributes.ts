@@ -1,6 +1,6 @@
 import { IsIn, IsOptional, IsString, IsUrl, MaxLength } from 'class-validator';
 import { DISTRIBUTION_STRATEGIES, type DistributionStrategy } from '../../database/entities/product.entity.js';
-import { IsMetadata, IsNaturalKey } from '../../common/validators.js';
+import { IsMetadata, IsNaturalKey, NotNullIfPresent } from '../../common/validators.js';
 
 /** What create and update share; `name` differs (required on create). */
 class ProductOptions {
@@ -8,7 +8,7 @@ class ProductOptions {
   @IsNaturalKey()
   code?: string | null;
 
-  @IsOptional()
+  @NotNullIfPresent()
   @IsIn(DISTRIBUTION_STRATEGIES, { message: `distributionStrategy must be one of ${DISTRIBUTION_STRATEGIES.join(', ')}` })
   distributionStrategy?: DistributionStrategy;
 
@@ -17,7 +17,7 @@ class ProductOptions {
   @IsUrl({ require_tld: false }, { message: 'url must be a URL' })
   url?: string | null;
 
-  @IsOptional()
+  @NotNullIfPresent()
   @IsMetadata()
   metadata?: Record<string, unknown>;
 }
@@ -29,7 +29,7 @@ export class CreateProductAttributes extends ProductOptions {
 }
 
 export class UpdateProductAttributes extends ProductOptions {
-  @IsOptional()
+  @NotNullIfPresent()
   @IsString()
   @MaxLength(255)
   name?: string;

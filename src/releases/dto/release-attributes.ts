@@ -1,5 +1,5 @@
 import { IsIn, IsISO8601, IsOptional, IsString, MaxLength } from 'class-validator';
-import { IsMetadata } from '../../common/validators.js';
+import { IsMetadata, NotNullIfPresent } from '../../common/validators.js';
 
 const TIMESTAMP = { strict: true, strictSeparator: true } as const;
 
@@ -24,7 +24,7 @@ export class UpdateReleaseAttributes {
   @IsISO8601(TIMESTAMP, { message: 'backdated must be an RFC 3339 timestamp' })
   backdated?: string | null;
 
-  @IsOptional()
+  @NotNullIfPresent()
   @IsMetadata()
   metadata?: Record<string, unknown>;
 }
@@ -38,7 +38,7 @@ export class CreateReleaseAttributes extends UpdateReleaseAttributes {
   channel: string;
 
   /** Only DRAFT or PUBLISHED on create; afterwards only the actions change it. */
-  @IsOptional()
+  @NotNullIfPresent()
   @IsIn(['DRAFT', 'PUBLISHED'], { message: 'status must be DRAFT or PUBLISHED on create' })
   status?: 'DRAFT' | 'PUBLISHED';
 }

@@ -1,4 +1,5 @@
 import { IsEmail, IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { NotNullIfPresent } from '../../common/validators.js';
 import { USER_ROLES, type UserRole } from '../../database/entities/user.entity.js';
 
 export class CreateUserAttributes {
@@ -12,18 +13,18 @@ export class CreateUserAttributes {
   @MaxLength(255)
   name?: string | null;
 
-  @IsOptional()
+  @NotNullIfPresent()
   @IsString()
   @Length(8, 1024, { message: 'password must be at least 8 characters' })
   password?: string;
 
-  @IsOptional()
+  @NotNullIfPresent()
   @IsIn(USER_ROLES, { message: `role must be one of ${USER_ROLES.join(', ')}` })
   role?: UserRole;
 }
 
 export class UpdateUserAttributes {
-  @IsOptional()
+  @NotNullIfPresent()
   @IsString()
   @MaxLength(254)
   @IsEmail({}, { message: 'email must be a valid email address' })
@@ -34,12 +35,12 @@ export class UpdateUserAttributes {
   @MaxLength(255)
   name?: string | null;
 
-  @IsOptional()
+  @NotNullIfPresent()
   @IsString()
   @Length(8, 1024, { message: 'password must be at least 8 characters' })
   password?: string;
 
-  @IsOptional()
+  @NotNullIfPresent()
   @IsIn(USER_ROLES, { message: `role must be one of ${USER_ROLES.join(', ')}` })
   role?: UserRole;
 }

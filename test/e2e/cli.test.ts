@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bearer, startApp, type TestApp } from '../support/app.js';
@@ -62,6 +63,23 @@ describe('npm run cli -- account create (SPEC §2)', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(message);
     expect(result.stdout).toBe('');
+  });
+
+  it('storage sweep removes unreferenced bytes past the grace period and prints a summary', async () => {
+    const blobs = join(t.config.dataDir, 'storage', 'blobs', '00000000-0000-4000-8000-000000000000');
+    await mkdir(blobs, { recursive: true });
+    const orphan = join(blobs, '00000000-0000-4000-8000-0000000000aa');
+    await writeFile(orphan, 'orphaned bytes');
+    const env = { DATABASE_URL: t.config.databaseUrl!, DATA_DIR: t.config.dataDir };
+    const kept = await cli(['storage', 'sweep'], env);
+    expect(kept.code).toBe(0);
+    expect(JSON.parse(kept.stdout).sweep).toMatchObject({ removedBlobs: 0, keptBlobs: 1 });
+    expect(existsSync(orphan)).toBe(true);
+    const swept = await cli(['storage', 'sweep', '--grace-seconds', '0'], env);
+    expect(swept.code).toBe(0);
+    expect(JSON.parse(swept.stdout).sweep).toMatchObject({ removedBlobs: 1 });
+    expect(swept.stderr).toMatch(/checked 1 blobs/);
+    expect(existsSync(orphan)).toBe(false);
   });
 
   it('shares the embedded database of a running server through its socket', async () => {

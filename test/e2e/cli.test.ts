@@ -11,10 +11,9 @@ interface CliResult {
   stderr: string;
 }
 
-/** Runs the operator's exact command form: `npm run cli -- …`. */
-function cli(args: string[], env: Record<string, string>): Promise<CliResult> {
+function npm(args: string[], env: Record<string, string>): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('npm', ['run', 'cli', '--', ...args], { env: { ...process.env, NODE_OPTIONS: '', ...env } });
+    const child = spawn('npm', args, { env: { ...process.env, NODE_OPTIONS: '', ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -23,6 +22,9 @@ function cli(args: string[], env: Record<string, string>): Promise<CliResult> {
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+/** Runs the operator's exact command form: `npm run cli -- …`. */
+const cli = (args: string[], env: Record<string, string>) => npm(['run', 'cli', '--', ...args], env);
 
 describe('npm run cli -- account create (SPEC §2)', () => {
   let t: TestApp;
@@ -80,6 +82,12 @@ describe('npm run cli -- account create (SPEC §2)', () => {
     expect(JSON.parse(swept.stdout).sweep).toMatchObject({ removedBlobs: 1 });
     expect(swept.stderr).toMatch(/checked 1 blobs/);
     expect(existsSync(orphan)).toBe(false);
+  });
+
+  it('the server refuses to start on a bad setting, naming the variable', async () => {
+    const result = await npm(['start'], { PORT: 'eighty', DATA_DIR: t.config.dataDir });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/Invalid configuration: PORT must be a whole number/);
   });
 
   it('shares the embedded database of a running server through its socket', async () => {

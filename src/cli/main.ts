@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { AccountSetupError } from '../accounts/account-setup.js';
 import { ConfigError, loadConfig } from '../config/config.js';
 import { openDatabase, type Database } from '../database/data-source.js';
+import { EmbeddedDatabaseBusy } from '../database/embedded.js';
 import { accountCreate } from './account-create.js';
 import { storageSweep } from './storage-sweep.js';
 import { UsageError } from './args.js';
@@ -18,9 +19,8 @@ const COMMANDS: Record<string, Command> = {
 };
 
 /**
- * The operator's CLI. It uses the server's configuration (DATABASE_URL, DATA_DIR); on the
- * embedded default it shares the running server's database through its socket, or opens the
- * data directory itself when no server runs.
+ * The operator's CLI. It uses the server's configuration (DATABASE_URL, DATA_DIR). The embedded
+ * database has a single owner: with a server running on it, the CLI says so and stops.
  */
 async function main(argv: string[]): Promise<number> {
   const name = argv.slice(0, 2).join(' ');
@@ -30,7 +30,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const config = loadConfig();
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, shareRunning: true, poolSize: 2 });
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
   try {
     process.stdout.write(`${await command(database, argv.slice(2))}\n`);
     return 0;
@@ -42,7 +42,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    const known = error instanceof AccountSetupError || error instanceof UsageError || error instanceof ConfigError;
+    const known = error instanceof AccountSetupError || error instanceof UsageError || error instanceof ConfigError || error instanceof EmbeddedDatabaseBusy;
     process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
     if (error instanceof UsageError) process.stderr.write(`${USAGE}\n`);
     if (!known) process.stderr.write("the command failed unexpectedly\n");

@@ -1,15 +1,13 @@
 import pg from 'pg';
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import { EMBEDDED_MAX_CONNECTIONS, EmbeddedPostgres } from './embedded.js';
+import { EmbeddedPostgres } from './embedded.js';
 import { ENTITIES } from './entities/index.js';
 import { MIGRATIONS } from './migrations/index.js';
 
 /** Arbitrary constant naming the advisory lock that serializes migrations across instances. */
 const MIGRATION_LOCK_KEY = 7_382_114_905;
 
-export type ConnectionTarget =
-  | { kind: 'url'; url: string; poolSize?: number }
-  | { kind: 'embedded'; socketDir: string; port: number; poolSize?: number };
+export type ConnectionTarget = { kind: 'url'; url: string; poolSize?: number } | { kind: 'embedded'; socketDir: string; port: number };
 
 // Timestamps are read as Date objects in UTC; bigint counters as numbers.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
@@ -19,7 +17,9 @@ export function dataSourceOptions(target: ConnectionTarget): DataSourceOptions {
     target.kind === 'url'
       ? { url: target.url }
       : { host: target.socketDir, port: target.port, username: 'postgres', database: 'postgres' };
-  const poolSize = target.poolSize ?? (target.kind === 'embedded' ? EMBEDDED_MAX_CONNECTIONS - 2 : 20);
+  // The embedded server interleaves the protocol messages of concurrent connections, so one
+  // connection's extended-protocol query can run another's statement: exactly one connection.
+  const poolSize = target.kind === 'embedded' ? 1 : (target.poolSize ?? 20);
   return {
     type: 'postgres',
     ...connection,
@@ -36,10 +36,15 @@ export function dataSourceOptions(target: ConnectionTarget): DataSourceOptions {
 }
 
 /**
- * Runs pending migrations under a session-level advisory lock, so that instances starting
- * together run them one after the other (the later ones find nothing pending).
+ * Runs pending migrations. On PostgreSQL they run under a session-level advisory lock, so that
+ * instances starting together run them one after the other (the later ones find nothing
+ * pending); the embedded database has a single owner and a single connection, so no lock.
  */
-export async function migrate(dataSource: DataSource): Promise<void> {
+export async function migrate(dataSource: DataSource, lock: boolean): Promise<void> {
+  if (!lock) {
+    await dataSource.runMigrations({ transaction: 'each' });
+    return;
+  }
   const runner = dataSource.createQueryRunner();
   try {
     await runner.connect();
@@ -62,32 +67,23 @@ export interface Database {
 }
 
 /**
- * Connects to DATABASE_URL, or to the embedded database in DATA_DIR. With `shareRunning`, an
- * embedded database already served by another process (the running server) is used through
- * its socket instead of being opened a second time (the CLI does this).
+ * Connects to DATABASE_URL, or starts the embedded database in DATA_DIR. The embedded database
+ * has one owner and one connection: a second process (a CLI beside a running server) is refused
+ * rather than risk its queries interleaving with the server's.
  */
-export async function openDatabase(options: {
-  /** At least 2: migrations hold one connection for the lock while running on another. */
-  databaseUrl: string | null;
-  dataDir: string;
-  shareRunning?: boolean;
-  poolSize?: number;
-}): Promise<Database> {
+export async function openDatabase(options: { databaseUrl: string | null; dataDir: string; poolSize?: number }): Promise<Database> {
   let embedded: EmbeddedPostgres | null = null;
   let target: ConnectionTarget;
   if (options.databaseUrl) {
     target = { kind: 'url', url: options.databaseUrl, poolSize: options.poolSize };
   } else {
-    const endpoint = { socketDir: EmbeddedPostgres.socketDir(options.dataDir), port: 5432 };
-    if (!(options.shareRunning && (await EmbeddedPostgres.isServing(endpoint)))) {
-      embedded = await EmbeddedPostgres.start(options.dataDir);
-    }
-    target = { kind: 'embedded', ...endpoint, poolSize: options.poolSize };
+    embedded = await EmbeddedPostgres.start(options.dataDir);
+    target = { kind: 'embedded', ...embedded.endpoint };
   }
   const dataSource = new DataSource(dataSourceOptions(target));
   try {
     await dataSource.initialize();
-    await migrate(dataSource);
+    await migrate(dataSource, target.kind === 'url');
   } catch (error) {
     if (dataSource.isInitialized) await dataSource.destroy();
     await embedded?.stop();

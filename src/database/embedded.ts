@@ -1,11 +1,17 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 
-/** Connections the socket server accepts; the `pg` pool must never exceed it (STACK-NOTES). */
-export const EMBEDDED_MAX_CONNECTIONS = 10;
+/**
+ * Connections the socket server accepts. Keyshelf uses one (see dataSourceOptions); a few more
+ * let a refused second process connect long enough to learn that the database is in use.
+ */
+const EMBEDDED_MAX_CONNECTIONS = 4;
+
+/** The embedded database of a data directory has one owning process. */
+export class EmbeddedDatabaseBusy extends Error {}
 
 export interface EmbeddedEndpoint {
   /** Directory holding the unix socket, used as `host` by `pg`. */
@@ -28,13 +34,18 @@ export class EmbeddedPostgres {
     return join(dataDir, 'run');
   }
 
+  /** Starts the database; refuses when another process already owns this data directory. */
   static async start(dataDir: string): Promise<EmbeddedPostgres> {
     const socketDir = EmbeddedPostgres.socketDir(dataDir);
     const endpoint = { socketDir, port: 5432 };
     if (await EmbeddedPostgres.isServing(endpoint)) {
-      throw new Error(`another Keyshelf process is already serving the embedded database in ${dataDir}`);
+      throw new EmbeddedDatabaseBusy(
+        `a Keyshelf process is already running on the embedded database in ${dataDir}; stop it first, or run on PostgreSQL (DATABASE_URL)`,
+      );
     }
     await mkdir(socketDir, { recursive: true });
+    // A socket left by a process that was killed answers nobody: remove it before listening.
+    await rm(join(socketDir, `.s.PGSQL.${endpoint.port}`), { force: true });
     const db = await PGlite.create({ dataDir: join(dataDir, 'pgdata') });
     const server = new PGLiteSocketServer({
       db,

@@ -1,3 +1,4 @@
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,6 +6,9 @@ import { Account } from '../../src/database/entities/account.entity.js';
 import { MIGRATIONS } from '../../src/database/migrations/index.js';
 import { bearer, doc, startApp } from '../support/app.js';
 import { createTestDatabase, dropTestDatabase } from '../support/database.js';
+
+const build = () =>
+  new Promise<void>((resolve, reject) => execFile('npm', ['run', 'build'], { env: { ...process.env, NODE_OPTIONS: '' } }, (error) => (error ? reject(error) : resolve())));
 
 describe('first-start bootstrap (SPEC §2, §9)', () => {
   it('the embedded default boots, bootstraps once and keeps data across restarts', async () => {
@@ -28,9 +32,48 @@ describe('first-start bootstrap (SPEC §2, §9)', () => {
         expect((await readFile(tokenPath, 'utf8')).trim()).toBe(token);
         expect((await stat(tokenPath)).mtimeMs).toBe(before.mtimeMs);
         await second.as(bearer(token)).get('/v1/accounts/default/users/kept@example.test').expect(200);
+        // One connection, many requests: concurrent reads and writes stay correct.
+        const writes = Array.from({ length: 30 }, (_, i) =>
+          second.as(bearer(token)).post('/v1/accounts/default/users').send(doc('users', { email: `c${i}@example.test`, name: `n${i}` })),
+        );
+        const reads = Array.from({ length: 30 }, () => second.as(bearer(token)).get('/v1/accounts/default/me'));
+        const [written, read] = await Promise.all([Promise.all(writes), Promise.all(reads)]);
+        written.forEach((res, i) => {
+          expect(res.status).toBe(201);
+          expect(res.body.data.attributes).toMatchObject({ email: `c${i}@example.test`, name: `n${i}` });
+        });
+        read.forEach((res) => expect(res.body.data.attributes.role).toBe('admin'));
+        expect((await second.as(bearer(token)).get('/v1/accounts/default/users').expect(200)).body.meta.count).toBe(32);
       } finally {
         await second.close();
       }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('the embedded default restarts after the process was killed', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'keyshelf-killed-'));
+    const start = () => spawn(process.execPath, ['dist/src/main.js'], { env: { ...process.env, NODE_OPTIONS: '', DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info' } });
+    const ready = (child: ReturnType<typeof start>) =>
+      new Promise<void>((resolve, reject) => {
+        let output = '';
+        child.stdout!.on('data', (chunk) => {
+          output += chunk;
+          if (output.includes('keyshelf listening')) resolve();
+        });
+        child.on('exit', (code) => reject(new Error(`exited with ${code}: ${output}`)));
+      });
+    try {
+      await build();
+      const first = start();
+      await ready(first);
+      first.kill('SIGKILL');
+      await new Promise((resolve) => first.on('exit', resolve));
+      const second = start();
+      await ready(second);
+      second.kill('SIGTERM');
+      expect(await new Promise((resolve) => second.on('exit', resolve))).toBe(0);
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }

@@ -90,16 +90,28 @@ describe('npm run cli -- account create (SPEC §2)', () => {
     expect(result.stderr).toMatch(/Invalid configuration: PORT must be a whole number/);
   });
 
-  it('shares the embedded database of a running server through its socket', async () => {
+  it('refuses the embedded database while a server owns it, and works once it stops', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'keyshelf-cli-'));
     const server = await startApp({}, { embedded: true, dataDir });
     try {
-      const result = await cli(['account', 'create', '--slug', 'beta'], { DATA_DIR: dataDir, DATABASE_URL: '' });
-      expect(result.code).toBe(0);
-      const out = JSON.parse(result.stdout);
-      await server.as(bearer(out.token)).get('/v1/accounts/beta/me').expect(200);
+      const refused = await cli(['account', 'create', '--slug', 'beta'], { DATA_DIR: dataDir, DATABASE_URL: '' });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/already running on the embedded database/);
+      expect(refused.stdout).toBe('');
     } finally {
       await server.close();
+    }
+    try {
+      const created = await cli(['account', 'create', '--slug', 'beta'], { DATA_DIR: dataDir, DATABASE_URL: '' });
+      expect(created.code).toBe(0);
+      const out = JSON.parse(created.stdout);
+      const again = await startApp({}, { embedded: true, dataDir });
+      try {
+        await again.as(bearer(out.token)).get('/v1/accounts/beta/me').expect(200);
+      } finally {
+        await again.close();
+      }
+    } finally {
       await rm(dataDir, { recursive: true, force: true });
     }
   });

@@ -20,14 +20,17 @@ const HTTP_CODES: Record<number, string> = {
   429: 'RATE_LIMITED',
 };
 
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOENT', '57P01', '57P02', '57P03', '08006', '08001', '08003']);
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'EHOSTUNREACH', 'ENOENT']);
+/** SQLSTATE classes that mean "the database cannot serve now": connection, resources, operator, auth. */
+const UNAVAILABLE_CLASSES = ['08', '53', '57', '28'];
 
 /** True for errors that mean the database could not be reached (→ 503, SPEC §1.3). */
 export function isUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: string }).code ?? (error as { driverError?: { code?: string } }).driverError?.code;
-  if (code && UNAVAILABLE_CODES.has(code)) return true;
-  return /Connection terminated|timeout exceeded when trying to connect|Connection is not established|the database system is/i.test(
+  if (code && NETWORK_CODES.has(code)) return true;
+  if (code && /^[0-9A-Z]{5}$/.test(code) && (UNAVAILABLE_CLASSES.includes(code.slice(0, 2)) || code === '3D000')) return true;
+  return /Connection terminated|timeout exceeded when trying to connect|Connection is not established|not currently accepting connections|the database system is/i.test(
     error.message,
   );
 }

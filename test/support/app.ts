@@ -25,13 +25,14 @@ export type Requester = Record<Method, (path: string) => request.Test>;
 /** Boots the real application on a fresh PostgreSQL database (or the embedded one). */
 export async function startApp(env: Record<string, string> = {}, options: { embedded?: boolean; dataDir?: string; databaseUrl?: string } = {}): Promise<TestApp> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'keyshelf-test-')));
-  // KEYSHELF_TEST_EMBEDDED=1 runs every suite on the embedded database instead of PostgreSQL.
-  if (process.env.KEYSHELF_TEST_EMBEDDED === '1' && !options.databaseUrl) options = { ...options, embedded: true };
+  // KEYSHELF_TEST_EMBEDDED=1 runs the suites on the embedded database instead of PostgreSQL,
+  // except those that ask for one explicitly (`embedded: false`).
+  if (process.env.KEYSHELF_TEST_EMBEDDED === '1' && options.embedded === undefined && !options.databaseUrl) options = { ...options, embedded: true };
   const ownDatabase = !options.embedded && !options.databaseUrl;
   const databaseUrl = options.embedded ? undefined : (options.databaseUrl ?? (await createTestDatabase()));
   const config = loadConfig({
     DATA_DIR: dataDir,
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: process.env.KEYSHELF_TEST_LOG_LEVEL ?? 'silent',
     RATE_LIMIT_ENABLED: 'false',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     ...env,

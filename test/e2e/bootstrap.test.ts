@@ -93,6 +93,13 @@ describe('first-start bootstrap (SPEC §2, §9)', () => {
         }
         expect(written).toHaveLength(1);
         await apps[2].as(bearer(written[0])).get('/v1/accounts/default/me').expect(200);
+        // Revocation on one instance takes effect on the next request to any other.
+        const created = await apps[0].as(bearer(written[0])).post('/v1/accounts/default/tokens').expect(201);
+        const raw = created.body.data.attributes.token;
+        await apps[1].as(bearer(raw)).get('/v1/accounts/default/me').expect(200);
+        await apps[0].as(bearer(written[0])).delete(`/v1/accounts/default/tokens/${created.body.data.id}`).expect(204);
+        await apps[1].as(bearer(raw)).get('/v1/accounts/default/me').expect(401);
+        await apps[2].as(bearer(raw)).get('/v1/accounts/default/me').expect(401);
         const migrations = await apps[0].db.query('SELECT count(*)::int AS n FROM migrations');
         expect(migrations[0].n).toBe(MIGRATIONS.length);
       } finally {

@@ -29,7 +29,7 @@ export class FsBlobStore implements BlobStore {
     const temp = join(this.tmp, `${randomUUID()}.part`);
     const hashing = new HashingLimiter(options.maxBytes, options.sha512);
     try {
-      await pipeline(source, hashing, createWriteStream(temp, { flags: 'wx', mode: 0o600 }));
+      await pipeline(source, hashing, createWriteStream(temp, { flags: 'wx', mode: 0o600, highWaterMark: 1024 * 1024 }));
     } catch (error) {
       await rm(temp, { force: true });
       throw error;
@@ -54,7 +54,8 @@ export class FsBlobStore implements BlobStore {
   }
 
   async open(key: string, range?: ByteRange): Promise<Readable> {
-    return createReadStream(this.path(key), range ? { start: range.start, end: range.end } : {});
+    // Large reads: fewer syscalls and events per download (measured with npm run bench).
+    return createReadStream(this.path(key), { highWaterMark: 1024 * 1024, ...(range ? { start: range.start, end: range.end } : {}) });
   }
 
   async presignedDownloadUrl(): Promise<string | null> {

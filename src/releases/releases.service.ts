@@ -2,11 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { ReleaseRules } from '../auth/access/release.access.js';
 import type { RequestContext } from '../auth/decorators.js';
-import { attributePointer, Errors, isUniqueViolation, relationshipPointer } from '../common/errors.js';
+import { attributePointer, DomainError, Errors, isUniqueViolation, relationshipPointer } from '../common/errors.js';
 import { isUuid } from '../common/ids.js';
 import { paged, singleFilter, type ListQuery } from '../common/list-query.js';
 import { assertSameId, type ResourceBody } from '../common/resource-body.js';
 import { Artifact } from '../database/entities/artifact.entity.js';
+import type { Package } from '../database/entities/package.entity.js';
 import { Release, RELEASE_STATUSES } from '../database/entities/release.entity.js';
 import { EnginesService } from '../engines/engines.service.js';
 import { EventsService } from '../events/events.service.js';
@@ -15,7 +16,7 @@ import { ProductsService } from '../products/products.service.js';
 import { BLOB_STORE, type BlobStore } from '../storage/blob-store.js';
 import type { CreateReleaseAttributes, UpdateReleaseAttributes } from './dto/release-attributes.js';
 import { channelSet, findRelease, narrowReleases, visibleReleases, type ReleaseNarrowing } from './release-queries.js';
-import { channelOf, isChannel, parseVersion, versionSortKey } from './version.js';
+import { channelOf, isChannel, parseVersion, versionSortKey, type ParsedVersion } from './version.js';
 
 export const RELEASE_FILTERS = ['product', 'package', 'channel', 'status', 'yanked', 'entitlements'] as const;
 
@@ -68,20 +69,8 @@ export class ReleasesService {
     if (!product) throw Errors.unprocessable('PRODUCT_NOT_FOUND', 'product does not exist', relationshipPointer('product'));
     ReleaseRules.assertWrite(ctx.bearer, product.id, "create this product's releases");
     const { version, channel, status, tag, name, description, backdated, metadata } = body.attributes;
-    const parsed = parseVersion(version);
-    if (!parsed) throw Errors.unprocessable('VERSION_INVALID', 'version must be a full semantic version such as 1.2.3 or 2.0.0-beta.1', attributePointer('version'));
-    if (!isChannel(channel)) throw Errors.unprocessable('CHANNEL_INVALID', 'channel must be one of stable, rc, beta, alpha, dev', attributePointer('channel'));
-    if (channelOf(parsed) !== channel) {
-      const detail =
-        channel === 'stable' ? 'a stable version has no pre-release part' : `a ${channel} version needs a pre-release starting with "${channel}" (e.g. 1.0.0-${channel}.1)`;
-      throw Errors.unprocessable('VERSION_CHANNEL_INVALID', detail, attributePointer('version'));
-    }
-    let pkg = null;
-    if (body.relationships.package) {
-      pkg = await this.packages.find(ctx, body.relationships.package).catch(() => null);
-      if (!pkg) throw Errors.unprocessable('PACKAGE_NOT_FOUND', 'package does not exist', relationshipPointer('package'));
-      if (pkg.productId !== product.id) throw Errors.unprocessable('PACKAGE_NOT_ALLOWED', 'package belongs to another product', relationshipPointer('package'));
-    }
+    const parsed = checkedVersion(version, channel);
+    const pkg = await this.packageOf(ctx, product.id, body.relationships.package);
     this.checkTag(tag);
     const backdatedAt = this.backdated(backdated);
     try {
@@ -91,12 +80,7 @@ export class ReleasesService {
           productId: product.id,
           packageId: pkg?.id ?? null,
           version,
-          semverMajor: parsed.major,
-          semverMinor: parsed.minor,
-          semverPatch: parsed.patch,
-          semverPrerelease: parsed.prerelease?.join('.') ?? null,
-          semverBuild: parsed.build?.join('.') ?? null,
-          sortKey: versionSortKey(parsed),
+          ...semverColumns(parsed),
           channel,
           status: status ?? 'DRAFT',
           tag: tag ?? null,
@@ -174,6 +158,18 @@ export class ReleasesService {
     });
   }
 
+  /** The release's package: visible, and of the same product (SPEC §3.4). */
+  private async packageOf(ctx: RequestContext, productId: string, ref: string | null | undefined): Promise<Package | null> {
+    if (!ref) return null;
+    const pkg = await this.packages.find(ctx, ref).catch((error: unknown) => {
+      if (error instanceof DomainError && error.status === 404) return null;
+      throw error;
+    });
+    if (!pkg) throw Errors.unprocessable('PACKAGE_NOT_FOUND', 'package does not exist', relationshipPointer('package'));
+    if (pkg.productId !== productId) throw Errors.unprocessable('PACKAGE_NOT_ALLOWED', 'package belongs to another product', relationshipPointer('package'));
+    return pkg;
+  }
+
   private checkTag(tag: string | null | undefined): void {
     if (tag && (isUuid(tag) || !/^[A-Za-z0-9][A-Za-z0-9._+-]{0,254}$/.test(tag))) {
       throw Errors.unprocessable('TAG_INVALID', 'tag must be letters, digits, ".", "_", "+" or "-", and not look like a UUID', attributePointer('tag'));
@@ -192,4 +188,29 @@ export class ReleasesService {
     if (isUniqueViolation(error, 'releases_tag_key')) return tagTaken();
     return error;
   }
+}
+
+/** A full SemVer version whose pre-release matches the channel (SPEC §3.4), or a 422. */
+function checkedVersion(version: string, channel: string): ParsedVersion {
+  const parsed = parseVersion(version);
+  if (!parsed) throw Errors.unprocessable('VERSION_INVALID', 'version must be a full semantic version such as 1.2.3 or 2.0.0-beta.1', attributePointer('version'));
+  if (!isChannel(channel)) throw Errors.unprocessable('CHANNEL_INVALID', 'channel must be one of stable, rc, beta, alpha, dev', attributePointer('channel'));
+  if (channelOf(parsed) !== channel) {
+    const detail =
+      channel === 'stable' ? 'a stable version has no pre-release part' : `a ${channel} version needs a pre-release starting with "${channel}" (e.g. 1.0.0-${channel}.1)`;
+    throw Errors.unprocessable('VERSION_CHANNEL_INVALID', detail, attributePointer('version'));
+  }
+  return parsed;
+}
+
+/** The stored parts of a version, with the key its order is computed from. */
+function semverColumns(parsed: ParsedVersion) {
+  return {
+    semverMajor: parsed.major,
+    semverMinor: parsed.minor,
+    semverPatch: parsed.patch,
+    semverPrerelease: parsed.prerelease?.join('.') ?? null,
+    semverBuild: parsed.build?.join('.') ?? null,
+    sortKey: versionSortKey(parsed),
+  };
 }

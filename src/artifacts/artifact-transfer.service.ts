@@ -97,17 +97,22 @@ export class ArtifactTransfer {
       throw current ? Errors.conflict('ARTIFACT_UPLOADED', 'the artifact was uploaded meanwhile') : Errors.notFound('artifact');
     }
     await staged.commit();
+    // One conditional update decides between concurrent uploads: the row names exactly the bytes
+    // whose sha256 it records; a loser's bytes (under their own key) go.
     const recorded = await this.db.transaction(async (manager) => {
       const result = await manager
-        .getRepository(Artifact)
-        .update({ id: artifactId, accountId }, { status: 'UPLOADED', sha256: staged.sha256, size: staged.size, storageKey: key });
+        .createQueryBuilder()
+        .update(Artifact)
+        .set({ status: 'UPLOADED', sha256: staged.sha256, size: staged.size, storageKey: key })
+        .where("id = :id AND account_id = :account AND status <> 'UPLOADED'", { id: artifactId, account: accountId })
+        .execute();
       if (result.affected) await this.events.record(manager, event, 'artifact.uploaded', { type: 'artifacts', id: artifactId });
       return Boolean(result.affected);
     });
-    // Deleted while the bytes flowed: nothing points at them, so they go (the sweep would too).
     if (!recorded) {
       await this.store.remove(key).catch(() => undefined);
-      throw Errors.notFound('artifact');
+      const exists = await repo.existsBy({ id: artifactId, accountId });
+      throw exists ? Errors.conflict('ARTIFACT_UPLOADED', 'the artifact was uploaded meanwhile') : Errors.notFound('artifact');
     }
     return repo.findOneByOrFail({ id: artifactId });
   }

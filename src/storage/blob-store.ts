@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 
 /** Bytes received and hashed, not yet visible under their final key (SPEC §7). */
@@ -40,11 +41,15 @@ export interface BlobStore {
 export const BLOB_STORE = Symbol('BLOB_STORE');
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
-export const STORAGE_KEY = new RegExp(`^${UUID}/${UUID}$`);
+export const STORAGE_KEY = new RegExp(`^${UUID}/${UUID}\\.${UUID}$`);
 
-/** Keys come from ids only, never from names a client chose (SPEC §7). */
+/**
+ * Keys come from ids only, never from names a client chose (SPEC §7):
+ * `{accountId}/{artifactId}.{uploadId}`. Each upload writes its own key, so two uploads of one
+ * artifact never overwrite each other's bytes; the row records the one that won.
+ */
 export function storageKey(accountId: string, artifactId: string): string {
-  const key = `${accountId}/${artifactId}`;
+  const key = `${accountId}/${artifactId}.${randomUUID()}`;
   if (!STORAGE_KEY.test(key)) throw new Error('storage keys are made of ids');
   return key;
 }

@@ -28,6 +28,9 @@ describe('artifacts: create, upload, download (SPEC §3.5, §7) on the filesyste
     const res = await admin().post(`${acme.base}/artifacts`).set('Prefer', 'no-redirect').send(doc('artifacts', attributes, releaseRel(release))).expect(200);
     return { id: res.body.data.id as string, upload: res.headers.location as string, body: res.body };
   };
+  /** The files under the account's blob directory that belong to an artifact. */
+  const blobsOf = async (artifactId: string) =>
+    (await readdir(join(t.config.dataDir, 'storage', 'blobs', acme.id)).catch(() => [] as string[])).filter((name) => name.startsWith(`${artifactId}.`));
   const uploaded = async (release: string, filename: string, bytes: Buffer) => {
     const artifact = await newArtifact(release, { filename, checksum: sha256(bytes), filesize: bytes.length });
     await putBytes(t, artifact.upload, bytes).expect(200);
@@ -112,7 +115,7 @@ describe('artifacts: create, upload, download (SPEC §3.5, §7) on the filesyste
       const shown = await admin().get(`${acme.base}/artifacts/${artifact.id}`).set('Prefer', 'no-download').expect(200);
       expect(shown.body.data.attributes.status).toBe('FAILED');
       await admin().get(`${acme.base}/artifacts/${artifact.id}`).expect(422);
-      expect(existsSync(join(t.config.dataDir, 'storage', 'blobs', acme.id, artifact.id))).toBe(false);
+      expect(await blobsOf(artifact.id)).toEqual([]);
     });
 
     it('answers 413 past MAX_UPLOAD_BYTES, counting the bytes actually received', async () => {
@@ -157,7 +160,23 @@ describe('artifacts: create, upload, download (SPEC §3.5, §7) on the filesyste
       await t.app.get(StorageSweeper).sweep(0);
       const tmp = await readdir(join(t.config.dataDir, 'storage', 'tmp')).catch(() => []);
       expect(tmp).toEqual([]);
-      expect(existsSync(join(t.config.dataDir, 'storage', 'blobs', acme.id, artifact.id))).toBe(false);
+      expect(await blobsOf(artifact.id)).toEqual([]);
+    });
+
+    it('concurrent uploads of one artifact: one wins, the others get 409, and the bytes match the recorded sha256', async () => {
+      for (let round = 0; round < 5; round += 1) {
+        const artifact = await newArtifact(releaseId, { filename: `race-${round}.bin` });
+        const bodies = [randomFile(9000), randomFile(9000), randomFile(9000)];
+        const results = await Promise.all(bodies.map((bytes) => putBytes(t, artifact.upload, bytes)));
+        expect(results.map((res) => res.status).sort()).toEqual([200, 409, 409]);
+        const winner = bodies[results.findIndex((res) => res.status === 200)];
+        const shown = await admin().get(`${acme.base}/artifacts/${artifact.id}`).expect(303);
+        expect(shown.body.data.attributes.sha256).toBe(sha256(winner));
+        const file = await t.http.get(localPath(shown.headers.location)).buffer(true).parse(binary as never).expect(200);
+        expect(file.headers.etag).toBe(`"${sha256(winner)}"`);
+        expect(sha256(file.body as Buffer)).toBe(sha256(winner));
+        expect(await blobsOf(artifact.id)).toHaveLength(1);
+      }
     });
 
     it('refuses a tampered or unsigned upload URL with 403', async () => {
@@ -286,8 +305,8 @@ describe('artifacts: create, upload, download (SPEC §3.5, §7) on the filesyste
     it('DELETE removes the row and the bytes, and logs it', async () => {
       const bytes = randomFile(1000);
       const id = await uploaded(releaseId, 'delete-me.bin', bytes);
-      const path = join(t.config.dataDir, 'storage', 'blobs', acme.id, id);
-      expect(existsSync(path)).toBe(true);
+      expect(await blobsOf(id)).toHaveLength(1);
+      const path = join(t.config.dataDir, 'storage', 'blobs', acme.id, (await blobsOf(id))[0]);
       await admin().delete(`${acme.base}/artifacts/${id}`).expect(204);
       expect(existsSync(path)).toBe(false);
       await admin().get(`${acme.base}/artifacts/${id}`).expect(404);
@@ -298,8 +317,8 @@ describe('artifacts: create, upload, download (SPEC §3.5, §7) on the filesyste
     it('the sweep removes unreferenced bytes and old temporary files after the grace period, and keeps referenced ones', async () => {
       const keptId = await uploaded(releaseId, 'kept.bin', randomFile(10));
       const orphanDir = join(t.config.dataDir, 'storage', 'blobs', acme.id);
-      const orphan = join(orphanDir, '00000000-0000-4000-8000-000000000001');
-      const fresh = join(orphanDir, '00000000-0000-4000-8000-000000000002');
+      const orphan = join(orphanDir, '00000000-0000-4000-8000-000000000001.00000000-0000-4000-8000-000000000003');
+      const fresh = join(orphanDir, '00000000-0000-4000-8000-000000000002.00000000-0000-4000-8000-000000000004');
       const temp = join(t.config.dataDir, 'storage', 'tmp', 'abandoned.part');
       await mkdir(join(t.config.dataDir, 'storage', 'tmp'), { recursive: true });
       for (const path of [orphan, fresh, temp]) await writeFile(path, 'x');
@@ -312,7 +331,7 @@ describe('artifacts: create, upload, download (SPEC §3.5, §7) on the filesyste
       expect(existsSync(orphan)).toBe(false);
       expect(existsSync(temp)).toBe(false);
       expect(existsSync(fresh)).toBe(true);
-      expect(existsSync(join(orphanDir, keptId))).toBe(true);
+      expect(await blobsOf(keptId)).toHaveLength(1);
     });
   });
 });

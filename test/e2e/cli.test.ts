@@ -70,7 +70,7 @@ describe('npm run cli -- account create (SPEC §2)', () => {
   it('storage sweep removes unreferenced bytes past the grace period and prints a summary', async () => {
     const blobs = join(t.config.dataDir, 'storage', 'blobs', '00000000-0000-4000-8000-000000000000');
     await mkdir(blobs, { recursive: true });
-    const orphan = join(blobs, '00000000-0000-4000-8000-0000000000aa');
+    const orphan = join(blobs, '00000000-0000-4000-8000-0000000000aa.00000000-0000-4000-8000-0000000000bb');
     await writeFile(orphan, 'orphaned bytes');
     const env = { DATABASE_URL: t.config.databaseUrl!, DATA_DIR: t.config.dataDir };
     const kept = await cli(['storage', 'sweep'], env);

@@ -7,7 +7,7 @@ import { attributePointer, Errors } from '../common/errors.js';
 export function checkFilename(filename: string): void {
   const invalid = (detail: string) => Errors.unprocessable('FILENAME_INVALID', detail, attributePointer('filename'));
   if (filename.length === 0 || filename.length > 255) throw invalid('filename must be 1 to 255 characters');
-  if (/[\u0000-\u001f\u007f\\]/.test(filename)) throw invalid('filename must not contain control characters or "\\"');
+  if (/[\u0000-\u001f\u007f-\u009f\\]/.test(filename)) throw invalid('filename must not contain control characters or "\\"');
   for (const segment of filename.split('/')) {
     if (segment === '' || segment === '.' || segment === '..') throw invalid('filename segments must not be empty, "." or ".."');
   }

@@ -41,11 +41,12 @@ export class ArtifactTransfer {
    * request sees it). An artifact that is not UPLOADED, or whose release is YANKED, is
    * downloadable by nobody; those who see its document get 422.
    */
-  async downloadUrl(ctx: RequestContext, req: Request, artifact: Artifact): Promise<string> {
+  async downloadUrl(ctx: RequestContext, req: Request, artifact: Artifact, count = true): Promise<string> {
     await this.assertDownloadable(artifact);
     const location =
       (await this.store.presignedDownloadUrl(artifact.storageKey!, artifact.filename, this.config.signedUrlTtlSeconds)) ??
       this.urls.sign(req, 'download', artifact.accountId, artifact.id, artifact.filename);
+    if (!count) return location;
     await this.db.transaction(async (manager) => {
       await manager.query('UPDATE artifacts SET downloads = downloads + 1 WHERE id = $1', [artifact.id]);
       await this.events.record(manager, ctx, 'artifact.downloaded', { type: 'artifacts', id: artifact.id });
@@ -65,6 +66,8 @@ export class ArtifactTransfer {
   /** PUT to the signed upload URL. */
   async receive(accountId: string, artifactId: string, req: Request): Promise<Artifact> {
     this.urls.verify('upload', accountId, artifactId, req.query);
+    // A body parser that ran first would have consumed the bytes (see JsonBodyMiddleware).
+    if ((req as { _body?: boolean })._body) throw Errors.badRequest('BODY_INVALID', 'Use the upload URL exactly as it was given');
     const repo = this.db.getRepository(Artifact);
     const artifact = await repo.findOneBy({ id: artifactId, accountId });
     if (!artifact) throw Errors.notFound('artifact');

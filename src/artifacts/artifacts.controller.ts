@@ -79,7 +79,8 @@ export class ArtifactsController {
   private async downloadDocument(ctx: RequestContext, req: Request, artifact: Artifact): Promise<JsonApiDocument> {
     const prefer = preferences(req);
     if (prefer.has('no-download')) return new JsonApiDocument({ data: serializeArtifact(artifact) });
-    const location = await this.transfer.downloadUrl(ctx, req, artifact);
+    // HEAD answers like GET but downloads nothing, so it counts nothing.
+    const location = await this.transfer.downloadUrl(ctx, req, artifact, req.method !== 'HEAD');
     return new JsonApiDocument({ data: serializeArtifact(artifact) }, prefer.has('no-redirect') ? 200 : 303, { Location: location });
   }
 }

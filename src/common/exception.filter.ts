@@ -50,11 +50,18 @@ export function toDomainError(error: unknown): DomainError | null {
   if (bodyError?.type === 'entity.too.large') {
     return new DomainError(413, 'PAYLOAD_TOO_LARGE', 'The request body is too large');
   }
-  if (bodyError?.type && typeof bodyError.status === 'number' && bodyError.status >= 400 && bodyError.status < 500) {
-    return new DomainError(bodyError.status, HTTP_CODES[bodyError.status] ?? 'BAD_REQUEST', 'The request body could not be read');
+  // Errors of the body parser and its decompression carry an HTTP status of their own.
+  const status = bodyError?.status ?? (error as { statusCode?: number })?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new DomainError(status, HTTP_CODES[status] ?? 'BAD_REQUEST', 'The request body could not be read');
   }
-  if (error instanceof QueryFailedError && (error.driverError as { code?: string })?.code === '23505') {
+  const sqlState = error instanceof QueryFailedError ? (error.driverError as { code?: string })?.code : undefined;
+  if (sqlState === '23505') {
     return new DomainError(409, 'CONFLICT', 'A concurrent write conflicted with this one; retry the request');
+  }
+  // Class 22 (data exception): a value the request carried that the database cannot take.
+  if (sqlState?.startsWith('22')) {
+    return new DomainError(400, 'VALUE_INVALID', 'A value in the request cannot be stored (out of range or malformed)');
   }
   if (isUnavailable(error)) {
     return new DomainError(503, 'SERVICE_UNAVAILABLE', 'A dependency of the service is unavailable; try again shortly', undefined, {
@@ -72,12 +79,19 @@ export class KeyshelfExceptionFilter implements ExceptionFilter {
     const req = host.switchToHttp().getRequest<Request>();
     const res = host.switchToHttp().getResponse<Response>();
     const state = stateOf(req);
+    // A client that went away mid-request (a dropped upload) needs no answer and is no outage.
+    if (!res.socket || res.socket.destroyed) {
+      this.logger.info({ requestId: state?.requestId }, 'client went away');
+      return;
+    }
     let error = toDomainError(exception);
     if (!error) {
-      this.logger.error({ requestId: state?.requestId, err: exception }, 'unhandled error');
+      this.logger.error({ requestId: state?.requestId, err: loggable(exception) }, 'unhandled error');
       error = new DomainError(500, 'INTERNAL_ERROR', 'An unexpected error occurred');
     } else if (error.status === 503) {
       this.logger.warn({ requestId: state?.requestId, err: (exception as Error).message }, 'dependency unavailable');
+    } else if (error.status === 400 && exception instanceof QueryFailedError) {
+      this.logger.warn({ requestId: state?.requestId, err: loggable(exception) }, 'value refused by the database');
     }
     if (res.headersSent) {
       res.destroy();
@@ -85,6 +99,16 @@ export class KeyshelfExceptionFilter implements ExceptionFilter {
     }
     writeError(req, res, error);
   }
+}
+
+/**
+ * What of an error may be logged: never a query's parameters, which carry what the client
+ * sent (passwords become hashes there, tokens digests — still not for logs).
+ */
+function loggable(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { value: String(error) };
+  const sqlState = error instanceof QueryFailedError ? (error.driverError as { code?: string })?.code : undefined;
+  return { type: error.name, message: error.message, ...(sqlState ? { sqlState } : {}), stack: error.stack };
 }
 
 /** Writes an error in the form the route speaks; JSON:API unless an engine route said otherwise. */

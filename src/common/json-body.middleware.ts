@@ -1,5 +1,7 @@
 import { Injectable, type NestMiddleware } from '@nestjs/common';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { DomainError } from './errors.js';
+import { checkJsonValue, checkUrl } from './input-safety.js';
 import { JSONAPI } from './media-type.js';
 
 /** JSON:API request bodies are small; uploads never pass through this parser. */
@@ -8,14 +10,19 @@ export const JSON_BODY_LIMIT = '1mb';
 const parse = express.json({ type: [JSONAPI, 'application/json', 'application/*+json'], limit: JSON_BODY_LIMIT, strict: true });
 
 /**
- * Parses JSON bodies inside Nest's pipeline so that a malformed or oversized body is mapped by
+ * Checks the URL and parses JSON bodies inside Nest's pipeline so that a malformed or oversized body is mapped by
  * the exception filter like any other error (400 / 413).
  */
 @Injectable()
 export class JsonBodyMiddleware implements NestMiddleware {
   use(req: Request, res: Response, next: NextFunction): Promise<void> | void {
-    // Signed upload URLs take the raw bytes, whatever their Content-Type.
-    if (req.originalUrl.startsWith('/storage/')) return next();
-    return new Promise<void>((resolve, reject) => parse(req, res, (error?: unknown) => (error ? reject(error) : resolve()))).then(() => next());
+    checkUrl(req.originalUrl);
+    // Signed upload URLs take the raw bytes, whatever their Content-Type (routing ignores case).
+    if (/^\/storage\//i.test(req.originalUrl)) return next();
+    return new Promise<void>((resolve, reject) => parse(req, res, (error?: unknown) => (error ? reject(error) : resolve()))).then(() => {
+      const problem = checkJsonValue(req.body);
+      if (problem) throw new DomainError(400, 'BODY_INVALID', `The request body is not acceptable: ${problem}`);
+      next();
+    });
   }
 }

@@ -1,6 +1,6 @@
 import type { PipeTransform } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
-import { validate, type ValidationError } from 'class-validator';
+import { getMetadataStorage, validate, type ValidationError } from 'class-validator';
 import { attributeCode, attributePointer, DomainError, Errors, relationshipPointer } from './errors.js';
 
 export interface RelationshipRule {
@@ -50,7 +50,13 @@ function firstViolation(errors: ValidationError[]): DomainError {
  * attribute values are validated (wrong JSON type → 400, broken rule → 422).
  */
 export class ResourceBodyPipe<T extends object> implements PipeTransform<unknown, Promise<ResourceBody<T>>> {
-  constructor(private readonly rules: ResourceBodyRules<T>) {}
+  /** The writable attributes: the DTO's decorated properties, inherited ones included. */
+  private readonly writable: Set<string>;
+
+  constructor(private readonly rules: ResourceBodyRules<T>) {
+    const metadata = getMetadataStorage().getTargetValidationMetadatas(rules.attributes, '', true, false);
+    this.writable = new Set(metadata.map((entry) => entry.propertyName));
+  }
 
   async transform(body: unknown): Promise<ResourceBody<T>> {
     if (!isPlainObject(body) || !isPlainObject(body.data)) {
@@ -71,6 +77,10 @@ export class ResourceBodyPipe<T extends object> implements PipeTransform<unknown
     const raw = data.attributes ?? {};
     if (!isPlainObject(raw)) {
       throw Errors.badRequest('ATTRIBUTES_INVALID', 'data.attributes must be an object', { pointer: '/data/attributes' });
+    }
+    // Checked by name first: keys such as `constructor` or `__proto__` escape class-validator's whitelist.
+    for (const key of Object.keys(raw)) {
+      if (!this.writable.has(key)) throw Errors.badRequest('ATTRIBUTE_UNPERMITTED', `${key} is not a writable attribute`, attributePointer(key));
     }
     const attributes = plainToInstance(this.rules.attributes, raw, { enableImplicitConversion: false });
     const errors = await validate(attributes, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: false });

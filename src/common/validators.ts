@@ -49,3 +49,21 @@ export function IsNaturalKey(options?: ValidationOptions): PropertyDecorator {
 export function NotNullIfPresent(): PropertyDecorator {
   return ValidateIf((_object, value) => value !== undefined);
 }
+
+/** RFC 3339 with a time and an offset (`2026-03-01T12:00:00.000Z`, `…+02:00`), as SPEC §1.1 writes them. */
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
+
+export function isTimestamp(value: unknown): value is string {
+  return typeof value === 'string' && RFC3339.test(value) && !Number.isNaN(Date.parse(value));
+}
+
+export function IsTimestamp(): PropertyDecorator {
+  return (target, property) =>
+    registerDecorator({
+      name: 'isTimestamp',
+      target: target.constructor,
+      propertyName: property as string,
+      options: { message: `${String(property)} must be an RFC 3339 timestamp such as 2026-03-01T12:00:00.000Z` },
+      validator: { validate: isTimestamp },
+    });
+}

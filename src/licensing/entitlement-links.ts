@@ -22,6 +22,9 @@ export class EntitlementLinkagePipe implements PipeTransform<unknown, string[]> 
   }
 }
 
+/** The answer to attaching an entitlement twice, also when two requests race (SPEC §3.4, §3.6). */
+export const entitlementTaken = () => Errors.unprocessable('ENTITLEMENT_TAKEN', 'that entitlement is already attached', { pointer: '/data' });
+
 type LinkTable = { table: 'policy_entitlements'; owner: 'policy_id' } | { table: 'license_entitlements'; owner: 'license_id' };
 export const POLICY_LINKS: LinkTable = { table: 'policy_entitlements', owner: 'policy_id' };
 export const LICENSE_LINKS: LinkTable = { table: 'license_entitlements', owner: 'license_id' };

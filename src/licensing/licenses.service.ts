@@ -16,7 +16,8 @@ import { EventsService } from '../events/events.service.js';
 import type { CreateTokenAttributes } from '../tokens/dto/token-attributes.js';
 import { TokensService, type IssuedToken } from '../tokens/tokens.service.js';
 import type { CreateLicenseAttributes, UpdateLicenseAttributes } from './dto/licensing-attributes.js';
-import { EntitlementLinks, LICENSE_LINKS } from './entitlement-links.js';
+import { EntitlementLinks, entitlementTaken, LICENSE_LINKS } from './entitlement-links.js';
+import { writeUnique } from '../common/unique.js';
 import { EntitlementsService } from './entitlements.service.js';
 import { PoliciesService } from './policies.service.js';
 
@@ -101,9 +102,10 @@ export class LicensesService {
   }
 
   async update(ctx: RequestContext, id: string, body: ResourceBody<UpdateLicenseAttributes>): Promise<License> {
-    const userId = body.relationships.user !== undefined ? await this.resolveUser(ctx, body.relationships.user) : undefined;
-    return this.change(ctx, id, 'license.updated', (license) => {
+    return this.change(ctx, id, 'license.updated', async (license, _policy, manager) => {
       assertSameId(body, license.id);
+      // The owner is looked up only once the bearer may change this license.
+      const userId = body.relationships.user !== undefined ? await this.resolveUser(ctx, body.relationships.user, manager) : undefined;
       const { name, expiry, suspended, metadata } = body.attributes;
       if (body.sent.has('name')) license.name = name ?? null;
       if (body.sent.has('expiry')) license.expiry = parseTimestamp(expiry);
@@ -157,13 +159,13 @@ export class LicensesService {
   }
 
   async attach(ctx: RequestContext, id: string, refs: string[]): Promise<Entitlement[]> {
-    return this.db.transaction(async (manager) => {
+    return writeUnique(this.db, async (manager) => {
       const license = await this.find(ctx, id, manager);
       LicensingRules.assertManage(ctx.bearer, license.productId, "change this license's entitlements");
       const attached = await this.links.attach(manager, ctx, LICENSE_LINKS, license.id, refs);
       await this.events.record(manager, ctx, 'license.entitlements.attached', { type: 'licenses', id: license.id }, { entitlements: attached.map((e) => e.id) });
       return attached;
-    });
+    }, { license_entitlements_pkey: entitlementTaken });
   }
 
   async detach(ctx: RequestContext, id: string, refs: string[]): Promise<void> {
@@ -181,21 +183,26 @@ export class LicensesService {
     return this.tokens.issue(ctx, { kind: 'license', licenseId: license.id }, body);
   }
 
-  private async change(ctx: RequestContext, id: string, event: string, apply: (license: License, policy: Policy) => void): Promise<License> {
+  private async change(
+    ctx: RequestContext,
+    id: string,
+    event: string,
+    apply: (license: License, policy: Policy, manager: EntityManager) => void | Promise<void>,
+  ): Promise<License> {
     return this.db.transaction(async (manager) => {
       const license = await this.find(ctx, id, manager);
       LicensingRules.assertManage(ctx.bearer, license.productId, 'change this license');
       const policy = await manager.getRepository(Policy).findOneByOrFail({ id: license.policyId });
-      apply(license, policy);
+      await apply(license, policy, manager);
       await manager.getRepository(License).save(license);
       await this.events.record(manager, ctx, event, { type: 'licenses', id: license.id });
       return license;
     });
   }
 
-  private async resolveUser(ctx: RequestContext, ref: string | null | undefined): Promise<string | null> {
+  private async resolveUser(ctx: RequestContext, ref: string | null | undefined, manager: EntityManager = this.db.manager): Promise<string | null> {
     if (!ref) return null;
-    const qb = this.db.getRepository(User).createQueryBuilder('u').where('u.account_id = :account', { account: ctx.account.id });
+    const qb = manager.getRepository(User).createQueryBuilder('u').where('u.account_id = :account', { account: ctx.account.id });
     if (isUuid(ref)) qb.andWhere('u.id = :ref', { ref });
     else qb.andWhere('lower(u.email) = lower(:ref)', { ref });
     const user = await qb.getOne();

@@ -11,7 +11,8 @@ import { Policy } from '../database/entities/policy.entity.js';
 import { EventsService } from '../events/events.service.js';
 import { ProductsService } from '../products/products.service.js';
 import type { CreatePolicyAttributes, UpdatePolicyAttributes } from './dto/licensing-attributes.js';
-import { EntitlementLinks, POLICY_LINKS } from './entitlement-links.js';
+import { EntitlementLinks, entitlementTaken, POLICY_LINKS } from './entitlement-links.js';
+import { writeUnique } from '../common/unique.js';
 import { EntitlementsService } from './entitlements.service.js';
 
 export const POLICY_FILTERS = ['product'] as const;
@@ -108,13 +109,13 @@ export class PoliciesService {
   }
 
   async attach(ctx: RequestContext, id: string, refs: string[]): Promise<Entitlement[]> {
-    return this.db.transaction(async (manager) => {
+    return writeUnique(this.db, async (manager) => {
       const policy = await this.find(ctx, id, manager);
       LicensingRules.assertManage(ctx.bearer, policy.productId, "change this policy's entitlements");
       const attached = await this.links.attach(manager, ctx, POLICY_LINKS, policy.id, refs);
       await this.events.record(manager, ctx, 'policy.entitlements.attached', { type: 'policies', id: policy.id }, { entitlements: attached.map((e) => e.id) });
       return attached;
-    });
+    }, { policy_entitlements_pkey: entitlementTaken });
   }
 
   async detach(ctx: RequestContext, id: string, refs: string[]): Promise<void> {

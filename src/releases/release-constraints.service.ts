@@ -7,7 +7,8 @@ import { isUuid } from '../common/ids.js';
 import { paged, type ListQuery } from '../common/list-query.js';
 import { Entitlement } from '../database/entities/entitlement.entity.js';
 import { ReleaseConstraint } from '../database/entities/release-constraint.entity.js';
-import { EntitlementLinks } from '../licensing/entitlement-links.js';
+import { EntitlementLinks, entitlementTaken } from '../licensing/entitlement-links.js';
+import { writeUnique } from '../common/unique.js';
 import type { ReleaseNarrowing } from './release-queries.js';
 import { ReleasesService } from './releases.service.js';
 import { EventsService } from '../events/events.service.js';
@@ -87,7 +88,7 @@ export class ReleaseConstraintsService {
   }
 
   async attach(ctx: RequestContext, ref: string, narrowing: ReleaseNarrowing, refs: string[]): Promise<ReleaseConstraint[]> {
-    return this.db.transaction(async (manager) => {
+    return writeUnique(this.db, async (manager) => {
       const release = await this.releases.find(ctx, ref, narrowing, manager);
       ReleaseRules.assertWrite(ctx.bearer, release.productId, "change this release's constraints");
       const entitlements = await this.links.resolve(manager, ctx, refs);
@@ -102,7 +103,7 @@ export class ReleaseConstraintsService {
       }
       await this.events.record(manager, ctx, 'release.constraints.attached', { type: 'releases', id: release.id }, { entitlements: entitlements.map((e) => e.id) });
       return created;
-    });
+    }, { release_constraints_key: entitlementTaken });
   }
 
   async detach(ctx: RequestContext, ref: string, narrowing: ReleaseNarrowing, ids: string[]): Promise<void> {

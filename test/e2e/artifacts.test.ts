@@ -62,7 +62,7 @@ describe('artifacts: create, upload, download (SPEC §3.5, §7) on the filesyste
       ['an empty segment', { filename: 'a//b.txt' }, 'FILENAME_INVALID'],
       ['a dot-dot segment', { filename: '../etc/passwd' }, 'FILENAME_INVALID'],
       ['a backslash', { filename: 'a\\b.txt' }, 'FILENAME_INVALID'],
-      ['a control character', { filename: 'a\u0000b.txt' }, 'FILENAME_INVALID'],
+      ['a control character', { filename: 'a\u0001b.txt' }, 'FILENAME_INVALID'],
       ['an overlong name', { filename: `${'x'.repeat(252)}.bin` }, 'FILENAME_INVALID'],
       ['a filetype that is not the extension', { filename: 'a.zip', filetype: 'exe' }, 'FILETYPE_INVALID'],
       ['a filetype with a dot', { filename: 'a', filetype: '.exe' }, 'FILETYPE_INVALID'],

@@ -1,13 +1,14 @@
-import { IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Max, MaxLength, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, Max, MaxLength, Min } from 'class-validator';
 import {
   AUTHENTICATION_STRATEGIES,
   EXPIRATION_STRATEGIES,
   type AuthenticationStrategy,
   type ExpirationStrategy,
 } from '../../database/entities/policy.entity.js';
-import { IsMetadata, IsNaturalKey, NotNullIfPresent } from '../../common/validators.js';
+import { IsMetadata, IsNaturalKey, NotNullIfPresent, IsTimestamp } from '../../common/validators.js';
 
-const MAX_DURATION = 100 * 365 * 24 * 3600;
+/** The column is a 32-bit integer: about 68 years. */
+const MAX_DURATION = 2_147_483_647;
 
 export class CreateEntitlementAttributes {
   @IsString()
@@ -42,7 +43,7 @@ class PolicyOptions {
   @IsOptional()
   @IsInt({ message: 'duration must be a whole number of seconds or null' })
   @Min(1, { message: 'duration must be at least 1 second' })
-  @Max(MAX_DURATION, { message: 'duration must be at most 100 years' })
+  @Max(MAX_DURATION, { message: `duration must be at most ${MAX_DURATION} seconds` })
   duration?: number | null;
 
   @NotNullIfPresent()
@@ -79,7 +80,7 @@ export class UpdateLicenseAttributes {
 
   @IsOptional()
   @IsString()
-  @IsISO8601({ strict: true, strictSeparator: true }, { message: 'expiry must be an RFC 3339 timestamp' })
+  @IsTimestamp()
   expiry?: string | null;
 
   @NotNullIfPresent()

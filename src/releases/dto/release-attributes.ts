@@ -1,7 +1,5 @@
-import { IsIn, IsISO8601, IsOptional, IsString, MaxLength } from 'class-validator';
-import { IsMetadata, NotNullIfPresent } from '../../common/validators.js';
-
-const TIMESTAMP = { strict: true, strictSeparator: true } as const;
+import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsMetadata, NotNullIfPresent, IsTimestamp } from '../../common/validators.js';
 
 export class UpdateReleaseAttributes {
   @IsOptional()
@@ -21,7 +19,7 @@ export class UpdateReleaseAttributes {
 
   @IsOptional()
   @IsString()
-  @IsISO8601(TIMESTAMP, { message: 'backdated must be an RFC 3339 timestamp' })
+  @IsTimestamp()
   backdated?: string | null;
 
   @NotNullIfPresent()

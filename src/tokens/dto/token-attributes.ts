@@ -1,4 +1,5 @@
-import { IsISO8601, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsTimestamp } from '../../common/validators.js';
 
 export class CreateTokenAttributes {
   @IsOptional()
@@ -8,6 +9,6 @@ export class CreateTokenAttributes {
 
   @IsOptional()
   @IsString()
-  @IsISO8601({ strict: true, strictSeparator: true }, { message: 'expiry must be an RFC 3339 timestamp' })
+  @IsTimestamp()
   expiry?: string | null;
 }

@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { type BlobStore, type ByteRange, type StagedBlob, STORAGE_KEY, type SweepReport } from './blob-store.js';
 import { HashingLimiter } from './hashing.js';
 
-/** Files under DATA_DIR/storage: `blobs/{accountId}/{artifactId}` and `tmp/` for uploads in flight. */
+/** Files under DATA_DIR/storage: `blobs/{accountId}/{artifactId}.{uploadId}` and `tmp/` for uploads in flight. */
 export class FsBlobStore implements BlobStore {
   readonly driver = 'fs' as const;
   private readonly blobs: string;

@@ -45,7 +45,7 @@ export class Artifact extends AccountRecord {
   @Column({ type: 'bigint', nullable: true })
   size: number | null;
 
-  /** Where the bytes are, set once they are durable: `{accountId}/{artifactId}`. */
+  /** Where the bytes are, set once they are durable: `{accountId}/{artifactId}.{uploadId}`. */
   @Column({ name: 'storage_key', type: 'text', nullable: true })
   storageKey: string | null;
 

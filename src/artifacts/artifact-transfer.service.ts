@@ -106,7 +106,8 @@ export class ArtifactTransfer {
       const result = await manager
         .createQueryBuilder()
         .update(Artifact)
-        .set({ status: 'UPLOADED', sha256: staged.sha256, size: staged.size, storageKey: key })
+        // An undeclared filesize becomes the size received.
+        .set({ status: 'UPLOADED', sha256: staged.sha256, size: staged.size, storageKey: key, filesize: () => `COALESCE(filesize, ${Number(staged.size)})` })
         .where("id = :id AND account_id = :account AND status <> 'UPLOADED'", { id: artifactId, account: accountId })
         .execute();
       if (result.affected) await this.events.record(manager, event, 'artifact.uploaded', { type: 'artifacts', id: artifactId });

@@ -93,7 +93,7 @@ describe('artifacts: create, upload, download (SPEC §3.5, §7) on the filesyste
       const bytes = randomFile(100_000);
       const artifact = await newArtifact(releaseId, { filename: 'good.bin', checksum: sha256(bytes), filesize: bytes.length });
       const res = await putBytes(t, artifact.upload, bytes).expect(200);
-      expect(res.body.data.attributes).toMatchObject({ status: 'UPLOADED', sha256: sha256(bytes) });
+      expect(res.body.data.attributes).toMatchObject({ status: 'UPLOADED', sha256: sha256(bytes), filesize: bytes.length });
       await putBytes(t, artifact.upload, bytes).expect(409);
     });
 
@@ -102,6 +102,8 @@ describe('artifacts: create, upload, download (SPEC §3.5, §7) on the filesyste
       const checksum = (await import('node:crypto')).createHash('sha512').update(bytes).digest('base64');
       const artifact = await newArtifact(releaseId, { filename: 'sha512.bin', checksum });
       await putBytes(t, artifact.upload, bytes).expect(200);
+      const shown = await admin().get(`${acme.base}/artifacts/${artifact.id}`).set('Prefer', 'no-download').expect(200);
+      expect(shown.body.data.attributes.filesize).toBe(5000);
     });
 
     it.each([

@@ -78,6 +78,7 @@ export class UsersService {
         }
         if (email !== undefined) user.email = email;
         if (body.sent.has('name')) user.name = name ?? null;
+        if (role !== undefined && role !== 'admin' && user.role === 'admin') await this.assertOtherAdmin(manager, ctx, 'ROLE_LAST_ADMIN');
         if (role !== undefined) user.role = role;
         if (passwordHash !== undefined) user.passwordHash = passwordHash;
         await manager.getRepository(User).save(user);
@@ -91,9 +92,18 @@ export class UsersService {
   async remove(ctx: RequestContext, idOrEmail: string): Promise<void> {
     await this.db.transaction(async (manager) => {
       const user = await this.find(ctx, idOrEmail, manager);
+      if (user.role === 'admin') await this.assertOtherAdmin(manager, ctx, 'USER_LAST_ADMIN');
       await manager.getRepository(User).delete({ id: user.id, accountId: ctx.account.id });
       await this.events.record(manager, ctx, 'user.deleted', { type: 'users', id: user.id });
     });
+  }
+
+  /** An account keeps at least one admin: nobody else could manage its users. Locks the admins' rows. */
+  private async assertOtherAdmin(manager: EntityManager, ctx: RequestContext, code: string): Promise<void> {
+    const admins: unknown[] = await manager.query(`SELECT id FROM users WHERE account_id = $1 AND role = 'admin' FOR UPDATE`, [ctx.account.id]);
+    if (admins.length <= 1) {
+      throw Errors.unprocessable(code, 'the account must keep at least one admin', code === 'ROLE_LAST_ADMIN' ? attributePointer('role') : undefined);
+    }
   }
 
   private assertEmailFree(manager: EntityManager, ctx: RequestContext, email: string): Promise<void> {

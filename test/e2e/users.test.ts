@@ -107,6 +107,19 @@ describe('users (SPEC §2, §3.6)', () => {
       expect(after.body.data.attributes.name).toBeNull();
     });
 
+    it('keeps at least one admin: the last cannot be demoted or deleted', async () => {
+      const other = await createAccount(t, { slug: 'solo' });
+      const as = t.as(bearer(other.adminToken));
+      const demote = await as.patch(`${other.base}/users/${other.adminUserId}`).send(doc('users', { role: 'developer' })).expect(422);
+      expect(demote.body.errors[0]).toMatchObject({ code: 'ROLE_LAST_ADMIN', source: { pointer: '/data/attributes/role' } });
+      expect((await as.delete(`${other.base}/users/${other.adminUserId}`).expect(422)).body.errors[0].code).toBe('USER_LAST_ADMIN');
+      const second = await as.post(`${other.base}/users`).send(doc('users', { email: 'second@solo.test', role: 'admin' })).expect(201);
+      await as.patch(`${other.base}/users/${second.body.data.id}`).send(doc('users', { role: 'developer' })).expect(200);
+      await as.patch(`${other.base}/users/${second.body.data.id}`).send(doc('users', { role: 'admin' })).expect(200);
+      await as.delete(`${other.base}/users/${second.body.data.id}`).expect(204);
+      await as.get(`${other.base}/me`).expect(200);
+    });
+
     it('records user events', async () => {
       const res = await admin().get(`${acme.base}/event-logs?event=user.created&page[size]=100`).expect(200);
       const resources = res.body.data.map((e: { relationships: { resource: { data: { id: string } } } }) => e.relationships.resource.data.id);

@@ -30,7 +30,8 @@ export interface PageLinks {
 export class JsonApiDocument {
   constructor(
     readonly body: {
-      data: ResourceObject | ResourceObject[] | null;
+      /** Absent only in meta-only documents (validate-key). */
+      data?: ResourceObject | ResourceObject[] | null;
       meta?: Record<string, unknown>;
       links?: PageLinks | Record<string, string>;
     },

@@ -35,7 +35,7 @@ export class LicensesController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Validate a license key for a scope; answers only valid, code and detail' })
   async validateKey(@Ctx() ctx: RequestContext, @Body() body: unknown) {
-    return { meta: await this.validation.validate(ctx, parseValidationRequest(body)) };
+    return new JsonApiDocument({ meta: { ...(await this.validation.validate(ctx, parseValidationRequest(body))) } });
   }
 
   @Get()

@@ -180,6 +180,10 @@ export class LicensesService {
   async createToken(ctx: RequestContext, id: string, body: ResourceBody<CreateTokenAttributes>): Promise<IssuedToken> {
     const license = await this.find(ctx, id);
     LicensingRules.assertManage(ctx.bearer, license.productId, 'create tokens for this license');
+    const policy = await this.db.getRepository(Policy).findOneByOrFail({ id: license.policyId });
+    if (!['TOKEN', 'MIXED'].includes(policy.authenticationStrategy)) {
+      throw Errors.unprocessable('TOKEN_NOT_ALLOWED', `the license's policy (authenticationStrategy ${policy.authenticationStrategy}) does not allow license tokens`);
+    }
     return this.tokens.issue(ctx, { kind: 'license', licenseId: license.id }, body);
   }
 

@@ -79,7 +79,11 @@ export class UsersService {
         if (email !== undefined) user.email = email;
         if (body.sent.has('name')) user.name = name ?? null;
         if (role !== undefined && role !== 'admin' && user.role === 'admin') await this.assertOtherAdmin(manager, ctx, 'ROLE_LAST_ADMIN');
-        if (role !== undefined) user.role = role;
+        if (role !== undefined && role !== user.role) {
+          // A user token acts with the user's current role; its kind says the same.
+          await manager.query('UPDATE tokens SET kind = $1 WHERE user_id = $2', [role, user.id]);
+          user.role = role;
+        }
         if (passwordHash !== undefined) user.passwordHash = passwordHash;
         await manager.getRepository(User).save(user);
         await this.events.record(manager, ctx, 'user.updated', { type: 'users', id: user.id }, { changed: [...body.sent] });

@@ -160,10 +160,25 @@ describe('entitlements, policies and licenses (SPEC §3.6)', () => {
       ['TOKEN', 'token', 200, null],
       ['LICENSE', 'key', 200, null],
     ])('authenticationStrategy %s with the %s → %i', async (strategy, scheme, status, code) => {
-      const license = await c.license((await c.policy(productId, { authenticationStrategy: strategy })).id);
+      // Tokens are issued under MIXED; the strategy under test is set afterwards.
+      const policy = await c.policy(productId);
+      const license = await c.license(policy.id);
       const header = scheme === 'key' ? `License ${license.attributes.key}` : bearer(await c.token(`licenses/${license.id}`));
+      await admin().patch(`${acme.base}/policies/${policy.id}`).send(doc('policies', { authenticationStrategy: strategy })).expect(200);
       const res = await me(header).expect(status);
       if (code) expect(res.body.errors[0].code).toBe(code);
+    });
+
+    it.each(['LICENSE', 'NONE'])('no license token is issued under authenticationStrategy %s', async (strategy) => {
+      const license = await c.license((await c.policy(productId, { authenticationStrategy: strategy })).id);
+      const res = await admin().post(`${acme.base}/licenses/${license.id}/tokens`).expect(422);
+      expect(res.body.errors[0].code).toBe('TOKEN_NOT_ALLOWED');
+    });
+
+    it.each([' KEY-SPACE-0001 ', 'KÉY-ÜNICODE-01', 'KEY WITH SPACE'])('a key that cannot travel in a header (%j) is refused', async (key) => {
+      const policy = await c.policy(productId);
+      const res = await admin().post(`${acme.base}/licenses`).send(doc('licenses', { key }, { policy: { data: { type: 'policies', id: policy.id } } })).expect(422);
+      expect(res.body.errors[0].code).toBe('KEY_INVALID');
     });
 
     it('a suspended license → 403 LICENSE_SUSPENDED, by key and by token', async () => {
@@ -219,6 +234,7 @@ describe('entitlements, policies and licenses (SPEC §3.6)', () => {
       ];
       for (const [meta, valid, code] of cases) {
         const res = await validate(meta).expect(200);
+        expect(res.headers['content-type']).toBe('application/vnd.api+json; charset=utf-8');
         expect(res.body).toEqual({ meta: { valid, code, detail: expect.any(String) } });
       }
       await admin().post(`${acme.base}/licenses/${license.id}/actions/suspend`).expect(200);

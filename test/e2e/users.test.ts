@@ -71,6 +71,8 @@ describe('users (SPEC §2, §3.6)', () => {
       await t.as(bearer(token)).post(`${acme.base}/users`).send(doc('users', { email: 'eve@acme.test' })).expect(201);
       await admin().patch(`${acme.base}/users/${created.body.data.id}`).send(doc('users', { role: 'read-only' })).expect(200);
       await t.as(bearer(token)).post(`${acme.base}/users`).send(doc('users', { email: 'frank@acme.test' })).expect(403);
+      const tokens = await t.as(bearer(token)).get(`${acme.base}/tokens`).expect(200);
+      expect(tokens.body.data.map((tk: { attributes: { kind: string } }) => tk.attributes.kind)).toEqual(['read-only']);
     });
 
     it.each([

@@ -1,4 +1,4 @@
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, Max, MaxLength, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import {
   AUTHENTICATION_STRATEGIES,
   EXPIRATION_STRATEGIES,
@@ -96,6 +96,6 @@ export class CreateLicenseAttributes extends UpdateLicenseAttributes {
   /** Write-once; generated when absent. */
   @NotNullIfPresent()
   @IsString()
-  @Length(8, 255, { message: 'key must be 8 to 255 characters' })
+  @Matches(/^[\x21-\x7e]{8,255}$/, { message: 'key must be 8 to 255 visible ASCII characters, without spaces (it travels in HTTP headers)' })
   key?: string;
 }

@@ -3,6 +3,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
+import { answerClientErrors } from './common/client-error.js';
 import { createLogger, PinoNestLogger, requestLogMiddleware } from './common/logger.js';
 import { requestIdMiddleware } from './common/request-id.middleware.js';
 import type { AppConfig } from './config/config.js';
@@ -29,6 +30,7 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
     app.set('trust proxy', 'loopback');
     app.use(requestIdMiddleware, requestLogMiddleware(logger));
     mountOpenApi(app);
+    answerClientErrors(app.getHttpServer());
     await app.init();
     return { app, logger };
   } catch (error) {

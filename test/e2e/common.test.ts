@@ -1,3 +1,5 @@
+import type { AddressInfo } from 'node:net';
+import { createConnection } from 'node:net';
 import { bearer, createAccount, doc, startApp, type TestAccount, type TestApp } from '../support/app.js';
 
 describe('the common layer: documents, errors, lists, request ids (SPEC §1.2–§1.4)', () => {
@@ -29,6 +31,25 @@ describe('the common layer: documents, errors, lists, request ids (SPEC §1.2–
       expect(given.headers['x-request-id']).toBe('client-req-0001');
       const bad = await admin().get(`${acme.base}/me`).set('X-Request-Id', 'bad id <script>').expect(200);
       expect(bad.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    });
+
+    it.each([
+      ['an oversized header', (base: string) => `GET ${base}/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${'a'.repeat(20000)}\r\n\r\n`, 431],
+      ['an unparsable request line', () => `FOO BAR\r\n\r\n`, 400],
+    ])('answer %s refused by the HTTP parser with a JSON:API error and a request id', async (_, request, status) => {
+      const server = t.app.getHttpServer();
+      if (!server.listening) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as AddressInfo;
+      const raw = await new Promise<string>((resolve, reject) => {
+        const socket = createConnection(port, '127.0.0.1', () => socket.write(request(acme.base)));
+        let data = '';
+        socket.on('data', (chunk) => (data += chunk));
+        socket.on('end', () => resolve(data));
+        socket.on('error', reject);
+      });
+      expect(raw.startsWith(`HTTP/1.1 ${status} `)).toBe(true);
+      expect(raw).toMatch(/\r\nX-Request-Id: [0-9a-f-]{36}\r\n/);
+      expect(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)).errors[0].code).toBeDefined();
     });
 
     it('answer an unknown route with a JSON:API 404', async () => {

@@ -22,6 +22,6 @@ export function serializeArtifact(artifact: Artifact): ResourceObject {
       created: timestamp(artifact.createdAt),
       updated: timestamp(artifact.updatedAt),
     },
-    { release: toOne(artifact.accountId, 'releases', artifact.releaseId, `${base}/releases/${artifact.releaseId}`) },
+    { release: toOne('releases', artifact.releaseId, `${base}/releases/${artifact.releaseId}`) },
   );
 }

@@ -52,7 +52,7 @@ export function resourcePath(accountId: string, type: string, id: string): strin
   return `${accountPath(accountId)}/${type}/${encodeURIComponent(id)}`;
 }
 
-export function toOne(accountId: string, type: string, id: string | null, related: string): Relationship {
+export function toOne(type: string, id: string | null, related: string): Relationship {
   return { data: id ? { type, id } : null, links: { related } };
 }
 

@@ -3,7 +3,7 @@ import { DataSource, type EntityManager, type SelectQueryBuilder } from 'typeorm
 import { LicensingRules, scopeVisibleLicenses } from '../auth/access/licensing.access.js';
 import type { RequestContext } from '../auth/decorators.js';
 import { generateLicenseKey, keyDigest, SECRET_KEY } from '../auth/secrets.js';
-import { attributePointer, Errors, isUniqueViolation, relationshipPointer } from '../common/errors.js';
+import { attributePointer, Errors, relationshipPointer } from '../common/errors.js';
 import { isUuid } from '../common/ids.js';
 import { paged, singleFilter, type ListQuery } from '../common/list-query.js';
 import { assertSameId, type ResourceBody } from '../common/resource-body.js';
@@ -76,8 +76,9 @@ export class LicensesService {
     const { name, key, expiry, suspended, metadata } = body.attributes;
     const rawKey = key ?? generateLicenseKey();
     const userId = await this.resolveUser(ctx, body.relationships.user);
-    try {
-      const license = await this.db.transaction(async (manager) => {
+    const license = await writeUnique(
+      this.db,
+      async (manager) => {
         const digest = keyDigest(this.secret, rawKey);
         if (await manager.getRepository(License).existsBy({ accountId: ctx.account.id, keyDigest: digest })) throw keyTaken();
         const saved = await manager.getRepository(License).save({
@@ -93,12 +94,10 @@ export class LicensesService {
         });
         await this.events.record(manager, ctx, 'license.created', { type: 'licenses', id: saved.id });
         return saved;
-      });
-      return { license, key: rawKey };
-    } catch (error) {
-      if (isUniqueViolation(error, 'licenses_account_key_key')) throw keyTaken();
-      throw error;
-    }
+      },
+      { licenses_account_key_key: keyTaken },
+    );
+    return { license, key: rawKey };
   }
 
   async update(ctx: RequestContext, id: string, body: ResourceBody<UpdateLicenseAttributes>): Promise<License> {

@@ -30,7 +30,7 @@ export function serializePolicy(policy: Policy): ResourceObject {
       updated: timestamp(policy.updatedAt),
     },
     {
-      product: toOne(policy.accountId, 'products', policy.productId, `${base}/products/${policy.productId}`),
+      product: toOne('products', policy.productId, `${base}/products/${policy.productId}`),
       entitlements: toMany(`${base}/policies/${policy.id}/entitlements`),
       licenses: toMany(`${base}/licenses?policy=${policy.id}`),
     },
@@ -55,9 +55,9 @@ export function serializeLicense(license: License, key?: string): ResourceObject
       updated: timestamp(license.updatedAt),
     },
     {
-      policy: toOne(license.accountId, 'policies', license.policyId, `${base}/policies/${license.policyId}`),
-      product: toOne(license.accountId, 'products', license.productId, `${base}/products/${license.productId}`),
-      user: toOne(license.accountId, 'users', license.userId, license.userId ? `${base}/users/${license.userId}` : `${base}/licenses/${license.id}/user`),
+      policy: toOne('policies', license.policyId, `${base}/policies/${license.policyId}`),
+      product: toOne('products', license.productId, `${base}/products/${license.productId}`),
+      user: toOne('users', license.userId, license.userId ? `${base}/users/${license.userId}` : `${base}/licenses/${license.id}/user`),
       entitlements: toMany(`${base}/licenses/${license.id}/entitlements`),
     },
   );

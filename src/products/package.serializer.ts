@@ -15,6 +15,6 @@ export function serializePackage(pkg: Package): ResourceObject {
       created: timestamp(pkg.createdAt),
       updated: timestamp(pkg.updatedAt),
     },
-    { product: toOne(pkg.accountId, 'products', pkg.productId, `${base}/products/${pkg.productId}`) },
+    { product: toOne('products', pkg.productId, `${base}/products/${pkg.productId}`) },
   );
 }

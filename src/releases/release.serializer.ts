@@ -30,8 +30,8 @@ export function serializeRelease(release: Release): ResourceObject {
       updated: timestamp(release.updatedAt),
     },
     {
-      product: toOne(release.accountId, 'products', release.productId, `${base}/products/${release.productId}`),
-      package: toOne(release.accountId, 'packages', release.packageId, release.packageId ? `${base}/packages/${release.packageId}` : `${self}/package`),
+      product: toOne('products', release.productId, `${base}/products/${release.productId}`),
+      package: toOne('packages', release.packageId, release.packageId ? `${base}/packages/${release.packageId}` : `${self}/package`),
       constraints: toMany(`${self}/constraints`),
       entitlements: toMany(`${self}/entitlements`),
       artifacts: toMany(`${self}/artifacts`),
@@ -46,8 +46,8 @@ export function serializeConstraint(constraint: ReleaseConstraint): ResourceObje
     type: 'constraints',
     attributes: { created: timestamp(constraint.createdAt), updated: timestamp(constraint.updatedAt) },
     relationships: {
-      entitlement: toOne(constraint.accountId, 'entitlements', constraint.entitlementId, `${base}/entitlements/${constraint.entitlementId}`),
-      release: toOne(constraint.accountId, 'releases', constraint.releaseId, `${base}/releases/${constraint.releaseId}`),
+      entitlement: toOne('entitlements', constraint.entitlementId, `${base}/entitlements/${constraint.entitlementId}`),
+      release: toOne('releases', constraint.releaseId, `${base}/releases/${constraint.releaseId}`),
     },
     links: { self: `${base}/releases/${constraint.releaseId}/constraints/${constraint.id}` },
   };

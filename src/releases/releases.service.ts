@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { ReleaseRules } from '../auth/access/release.access.js';
 import type { RequestContext } from '../auth/decorators.js';
-import { attributePointer, DomainError, Errors, isUniqueViolation, relationshipPointer } from '../common/errors.js';
+import { attributePointer, DomainError, Errors, relationshipPointer } from '../common/errors.js';
+import { writeUnique } from '../common/unique.js';
 import { isUuid } from '../common/ids.js';
 import { paged, singleFilter, type ListQuery } from '../common/list-query.js';
 import { assertSameId, type ResourceBody } from '../common/resource-body.js';
@@ -22,6 +23,8 @@ export const RELEASE_FILTERS = ['product', 'package', 'channel', 'status', 'yank
 
 const versionTaken = () => Errors.unprocessable('VERSION_TAKEN', 'version already exists', attributePointer('version'));
 const tagTaken = () => Errors.unprocessable('TAG_TAKEN', 'tag already exists', attributePointer('tag'));
+/** The unique indexes a release write can lose a race on, and their answers. */
+const RELEASE_UNIQUES = { releases_version_key: versionTaken, releases_tag_key: tagTaken };
 
 @Injectable()
 export class ReleasesService {
@@ -73,50 +76,42 @@ export class ReleasesService {
     const pkg = await this.packageOf(ctx, product.id, body.relationships.package);
     this.checkTag(tag);
     const backdatedAt = this.backdated(backdated);
-    try {
-      return await this.db.transaction(async (manager) => {
-        const release = await manager.getRepository(Release).save({
-          accountId: ctx.account.id,
-          productId: product.id,
-          packageId: pkg?.id ?? null,
-          version,
-          ...semverColumns(parsed),
-          channel,
-          status: status ?? 'DRAFT',
-          tag: tag ?? null,
-          name: name ?? null,
-          description: description ?? null,
-          backdated: backdatedAt,
-          yankedAt: null,
-          metadata: metadata ?? {},
-        });
-        await this.engines.ensure(manager, ctx.account.id, pkg?.engine ?? null);
-        await this.events.record(manager, ctx, 'release.created', { type: 'releases', id: release.id });
-        if (release.status === 'PUBLISHED') await this.events.record(manager, ctx, 'release.published', { type: 'releases', id: release.id });
-        return release;
+    return writeUnique(this.db, async (manager) => {
+      const release = await manager.getRepository(Release).save({
+        accountId: ctx.account.id,
+        productId: product.id,
+        packageId: pkg?.id ?? null,
+        version,
+        ...semverColumns(parsed),
+        channel,
+        status: status ?? 'DRAFT',
+        tag: tag ?? null,
+        name: name ?? null,
+        description: description ?? null,
+        backdated: backdatedAt,
+        yankedAt: null,
+        metadata: metadata ?? {},
       });
-    } catch (error) {
-      throw this.uniqueError(error);
-    }
+      await this.engines.ensure(manager, ctx.account.id, pkg?.engine ?? null);
+      await this.events.record(manager, ctx, 'release.created', { type: 'releases', id: release.id });
+      if (release.status === 'PUBLISHED') await this.events.record(manager, ctx, 'release.published', { type: 'releases', id: release.id });
+      return release;
+    }, RELEASE_UNIQUES);
   }
 
   async update(ctx: RequestContext, ref: string, narrowing: ReleaseNarrowing, body: ResourceBody<UpdateReleaseAttributes>): Promise<Release> {
-    try {
-      return await this.change(ctx, ref, narrowing, 'release.updated', (release) => {
-        assertSameId(body, release.id);
-        const { name, description, tag, backdated, metadata } = body.attributes;
-        if (body.sent.has('name')) release.name = name ?? null;
-        if (body.sent.has('description')) release.description = description ?? null;
-        if (body.sent.has('tag')) {
-          this.checkTag(tag);
-          release.tag = tag ?? null;
-        }
-        if (body.sent.has('backdated')) release.backdated = this.backdated(backdated);
-        if (metadata !== undefined) release.metadata = metadata;
-      });
-    } catch (error) {
-      throw this.uniqueError(error);
-    }
+    return this.change(ctx, ref, narrowing, 'release.updated', (release) => {
+      assertSameId(body, release.id);
+      const { name, description, tag, backdated, metadata } = body.attributes;
+      if (body.sent.has('name')) release.name = name ?? null;
+      if (body.sent.has('description')) release.description = description ?? null;
+      if (body.sent.has('tag')) {
+        this.checkTag(tag);
+        release.tag = tag ?? null;
+      }
+      if (body.sent.has('backdated')) release.backdated = this.backdated(backdated);
+      if (metadata !== undefined) release.metadata = metadata;
+    });
   }
 
   publish(ctx: RequestContext, ref: string, narrowing: ReleaseNarrowing): Promise<Release> {
@@ -148,14 +143,14 @@ export class ReleasesService {
   }
 
   private async change(ctx: RequestContext, ref: string, narrowing: ReleaseNarrowing, event: string, apply: (release: Release) => void): Promise<Release> {
-    return this.db.transaction(async (manager) => {
+    return writeUnique(this.db, async (manager) => {
       const release = await this.find(ctx, ref, narrowing, manager);
       ReleaseRules.assertWrite(ctx.bearer, release.productId, 'change this release');
       apply(release);
       await manager.getRepository(Release).save(release);
       await this.events.record(manager, ctx, event, { type: 'releases', id: release.id });
       return release;
-    });
+    }, RELEASE_UNIQUES);
   }
 
   /** The release's package: visible, and of the same product (SPEC §3.4). */
@@ -183,11 +178,6 @@ export class ReleasesService {
     return date;
   }
 
-  private uniqueError(error: unknown): unknown {
-    if (isUniqueViolation(error, 'releases_version_key')) return versionTaken();
-    if (isUniqueViolation(error, 'releases_tag_key')) return tagTaken();
-    return error;
-  }
 }
 
 /** A full SemVer version whose pre-release matches the channel (SPEC §3.4), or a 422. */

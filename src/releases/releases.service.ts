@@ -17,7 +17,7 @@ import { ProductsService } from '../products/products.service.js';
 import { BLOB_STORE, type BlobStore } from '../storage/blob-store.js';
 import type { CreateReleaseAttributes, UpdateReleaseAttributes } from './dto/release-attributes.js';
 import { channelSet, findRelease, narrowReleases, visibleReleases, type ReleaseNarrowing } from './release-queries.js';
-import { channelOf, isChannel, parseVersion, versionSortKey, type ParsedVersion } from './version.js';
+import { channelOf, isChannel, parseVersion, semverColumns, type ParsedVersion } from './version.js';
 
 export const RELEASE_FILTERS = ['product', 'package', 'channel', 'status', 'yanked', 'entitlements'] as const;
 
@@ -191,16 +191,4 @@ function checkedVersion(version: string, channel: string): ParsedVersion {
     throw Errors.unprocessable('VERSION_CHANNEL_INVALID', detail, attributePointer('version'));
   }
   return parsed;
-}
-
-/** The stored parts of a version, with the key its order is computed from. */
-function semverColumns(parsed: ParsedVersion) {
-  return {
-    semverMajor: parsed.major,
-    semverMinor: parsed.minor,
-    semverPatch: parsed.patch,
-    semverPrerelease: parsed.prerelease?.join('.') ?? null,
-    semverBuild: parsed.build?.join('.') ?? null,
-    sortKey: versionSortKey(parsed),
-  };
 }

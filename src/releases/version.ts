@@ -71,3 +71,15 @@ export function versionSortKey(version: ParsedVersion): string {
   const build = version.build ? `1${join(version.build)}` : '0';
   return `${pad(version.major)}.${pad(version.minor)}.${pad(version.patch)}${pre}\x01${build}`;
 }
+
+/** The stored parts of a version, with the key its order is computed from. */
+export function semverColumns(parsed: ParsedVersion) {
+  return {
+    semverMajor: parsed.major,
+    semverMinor: parsed.minor,
+    semverPatch: parsed.patch,
+    semverPrerelease: parsed.prerelease?.join('.') ?? null,
+    semverBuild: parsed.build?.join('.') ?? null,
+    sortKey: versionSortKey(parsed),
+  };
+}

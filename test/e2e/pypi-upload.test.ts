@@ -85,6 +85,23 @@ describe('PyPI upload', () => {
     expect(versions.map((r: { version: string }) => r.version)).toEqual(['0.1.0', '0.2.0']);
   });
 
+  it('adds a file to a DRAFT version and leaves it a draft (the vendor publishes it)', async () => {
+    const s = sdist('drafted', '3.0', Buffer.from('draft'));
+    expect((await upload(productAuth, s, s.fields)).status).toBe(201);
+    const admin = t.as(bearer(acme.adminToken));
+    const created = await admin
+      .post(`${acme.base}/releases`)
+      .send({ data: { type: 'releases', attributes: { version: '3.1.0', channel: 'stable', status: 'DRAFT' }, relationships: { product: { data: { type: 'products', id: 'app' } }, package: { data: { type: 'packages', id: 'drafted' } } } } });
+    expect(created.status).toBe(201);
+    const next = sdist('drafted', '3.1', Buffer.from('draft 2'));
+    expect((await upload(productAuth, next, next.fields)).status).toBe(201);
+    const [release] = await t.db.query(`SELECT status, (SELECT count(*)::int FROM artifacts a WHERE a.release_id = r.id) AS files FROM releases r WHERE r.id = $1`, [created.body.data.id]);
+    expect(release).toEqual({ status: 'DRAFT', files: 1 });
+    const page = (auth: string) => t.as(auth).get(`${acme.base}/engines/pypi/simple/drafted/`);
+    expect((await page(productAuth)).text).toContain('drafted-3.1.tar.gz');
+    expect((await page(licenseAuth)).text).not.toContain('drafted-3.1.tar.gz');
+  });
+
   it('maps PEP 440 versions to SemVer releases and channels', async () => {
     const cases: [string, string, string][] = [
       ['2', '2.0.0', 'stable'],

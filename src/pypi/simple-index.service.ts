@@ -96,7 +96,9 @@ export class SimpleIndexService {
       .innerJoin(Package, 'pkg', 'pkg.id = ar.package_id')
       .andWhere(`pkg.engine = 'pypi' AND a.status = 'UPLOADED' AND a.sha256 = :sha256 AND a.filename = :filename`, { sha256: sha256.toLowerCase(), filename });
     if (scope.productRef !== undefined) {
-      qb.andWhere('pkg.product_id = :fileProduct', { fileProduct: (await this.products.idOf(ctx, scope.productRef)) ?? '00000000-0000-0000-0000-000000000000' });
+      const productId = await this.products.idOf(ctx, scope.productRef);
+      if (!productId) throw Errors.notFound('file');
+      qb.andWhere('pkg.product_id = :fileProduct', { fileProduct: productId });
     }
     const artifact = await qb.orderBy('ar.sort_key', 'DESC').limit(1).getOne();
     if (!artifact) throw Errors.notFound('file');

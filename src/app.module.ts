@@ -13,6 +13,7 @@ import { HealthModule } from './health/health.module.js';
 import { LicensingModule } from './licensing/licensing.module.js';
 import { ProductsModule } from './products/products.module.js';
 import { PypiModule } from './pypi/pypi.module.js';
+import { PypiPathMiddleware } from './pypi/pypi-path.middleware.js';
 import { ReleasesModule } from './releases/releases.module.js';
 import { StorageModule } from './storage/storage.module.js';
 import { TokensModule } from './tokens/tokens.module.js';
@@ -32,6 +33,7 @@ export class AppModule implements NestModule {
   }
 
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(JsonBodyMiddleware).forRoutes('*');
+    // The PyPI routes' normalizing redirects, 405s and plain-text error style come before anything else (SPEC §6.1).
+    consumer.apply(PypiPathMiddleware, JsonBodyMiddleware).forRoutes('*');
   }
 }

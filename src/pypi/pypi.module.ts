@@ -1,19 +1,17 @@
-import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { ArtifactsModule } from '../artifacts/artifacts.module.js';
 import { ProductsModule } from '../products/products.module.js';
 import { PypiController, ProductPypiController } from './pypi.controller.js';
-import { PypiPathMiddleware } from './pypi-path.middleware.js';
 import { SimpleIndexService } from './simple-index.service.js';
 import { PypiUploadService } from './upload.service.js';
 
-/** The PyPI engine (SPEC §6.1): a protocol adapter over the core's packages, releases and artifacts. */
+/**
+ * The PyPI engine (SPEC §6.1): a protocol adapter over the core's packages, releases and
+ * artifacts. Its PypiPathMiddleware is applied in AppModule, ahead of the JSON body parser.
+ */
 @Module({
   imports: [ArtifactsModule, ProductsModule],
   controllers: [PypiController, ProductPypiController],
   providers: [SimpleIndexService, PypiUploadService],
 })
-export class PypiModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(PypiPathMiddleware).forRoutes('*');
-  }
-}
+export class PypiModule {}

@@ -216,6 +216,9 @@ describe('PyPI upload', () => {
     const res = await t.as(productAuth).post(url).set('Content-Type', 'application/octet-stream').send(Buffer.from('x'));
     expect(res.status).toBe(400);
     expect(res.text).toMatch(/multipart\/form-data/);
+    const json = await t.as(productAuth).post(url).set('Content-Type', 'application/json').send('{"broken');
+    expect(json.status).toBe(400);
+    expect(json.headers['content-type']).toMatch(/^text\/plain/);
   });
 
   it('races 20 uploads of one filename: one 201, the rest 200 when identical or 409 otherwise, never a 5xx', async () => {

@@ -17,6 +17,16 @@ describe('a wheel METADATA read while streaming', () => {
     for (const chunk of [1, 7, 4096, zip.length]) expect(read(zip, chunk).toString()).toBe(metadata);
   });
 
+  it('reads entries whose sizes follow their data (data descriptors, as Python writes to a pipe)', () => {
+    // zipfile.ZipFile over a non-seekable stream: every local header has flag bit 3 and zero sizes.
+    const streamed = Buffer.from(
+      'UEsDBBQACAAIAE2BgV0AAAAAAAAAAAAAAAAQAAAAZGVtby9fX2luaXRfXy5weatQsFUw5KoYJYkgAVBLBwgiJ6eNDAAAACwBAABQSwMEFAAIAAgAAAAhAAAAAAAAAAAAAAAAABsAAABkZW1vLTEuMC5kaXN0LWluZm8vTUVUQURBVEHzTS1JTEksSdQNSy0qzszPs1Iw0jPk8kvMTbVSSEnNzeeCixvqGXBxAQBQSwcIMCbksyoAAAAvAAAAUEsDBBQACAAIAAAAIQAAAAAAAAAAAAAAAAAZAAAAZGVtby0xLjAuZGlzdC1pbmZvL1JFQ09SRCsqGgXEAgBQSwcI87WDLwcAAAAsAQAAUEsBAhQDFAAIAAgATYGBXSInp40MAAAALAEAABAAAAAAAAAAAAAAAIABAAAAAGRlbW8vX19pbml0X18ucHlQSwECFAMUAAgACAAAACEAMCbksyoAAAAvAAAAGwAAAAAAAAAAAAAAgAFKAAAAZGVtby0xLjAuZGlzdC1pbmZvL01FVEFEQVRBUEsBAhQDFAAIAAgAAAAhAPO1gy8HAAAALAEAABkAAAAAAAAAAAAAAIABvQAAAGRlbW8tMS4wLmRpc3QtaW5mby9SRUNPUkRQSwUGAAAAAAMAAwDOAAAACwEAAAAA',
+      'base64',
+    );
+    expect(streamed.readUInt16LE(6) & 8).toBe(8);
+    for (const chunk of [3, 64, streamed.length]) expect(read(streamed, chunk).toString()).toBe('Metadata-Version: 2.1\nName: demo\nVersion: 1.0\n\n');
+  });
+
   it('refuses a wheel without METADATA, with two, a zip bomb, and something that is no zip', () => {
     expect(() => read(zipSync({ 'demo/__init__.py': Buffer.from('') }))).toThrow(/no \.dist-info\/METADATA/);
     expect(() => read(zipSync({ 'a-1.dist-info/METADATA': Buffer.from(metadata), 'b-1.dist-info/METADATA': Buffer.from(metadata) }))).toThrow(/more than one/);

@@ -12,6 +12,8 @@ import { EventsModule } from './events/events.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LicensingModule } from './licensing/licensing.module.js';
 import { ProductsModule } from './products/products.module.js';
+import { PypiModule } from './pypi/pypi.module.js';
+import { PypiPathMiddleware } from './pypi/pypi-path.middleware.js';
 import { ReleasesModule } from './releases/releases.module.js';
 import { StorageModule } from './storage/storage.module.js';
 import { TokensModule } from './tokens/tokens.module.js';
@@ -22,7 +24,7 @@ export class AppModule implements NestModule {
   static forRoot(runtime: Runtime): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(runtime), AuthModule, AccountsModule, UsersModule, TokensModule, EventsModule, HealthModule, ProductsModule, EnginesModule, LicensingModule, StorageModule, ReleasesModule, ArtifactsModule],
+      imports: [CoreModule.forRoot(runtime), AuthModule, AccountsModule, UsersModule, TokensModule, EventsModule, HealthModule, ProductsModule, EnginesModule, LicensingModule, StorageModule, ReleasesModule, ArtifactsModule, PypiModule],
       providers: [
         { provide: APP_FILTER, useClass: KeyshelfExceptionFilter },
         { provide: APP_INTERCEPTOR, useClass: JsonApiInterceptor },
@@ -31,6 +33,7 @@ export class AppModule implements NestModule {
   }
 
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(JsonBodyMiddleware).forRoutes('*');
+    // The PyPI routes' normalizing redirects, 405s and plain-text error style come before anything else (SPEC §6.1).
+    consumer.apply(PypiPathMiddleware, JsonBodyMiddleware).forRoutes('*');
   }
 }

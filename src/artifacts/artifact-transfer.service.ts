@@ -8,6 +8,7 @@ import type { RequestContext } from '../auth/decorators.js';
 import { DomainError, Errors } from '../common/errors.js';
 import { stateOf } from '../common/request-context.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { ArtifactMetadata } from '../database/entities/artifact-metadata.entity.js';
 import { Artifact } from '../database/entities/artifact.entity.js';
 import { Release } from '../database/entities/release.entity.js';
 import { EventsService } from '../events/events.service.js';
@@ -53,6 +54,17 @@ export class ArtifactTransfer {
     });
     artifact.downloads = Number(artifact.downloads) + 1;
     return location;
+  }
+
+  /**
+   * A wheel's core metadata (`{file-url}.metadata`, PEP 658/714), as stored at upload: for those
+   * who may download the file, and counted as no download. 404 when the file has none.
+   */
+  async coreMetadata(artifact: Artifact): Promise<{ content: Buffer; sha256: string }> {
+    await this.assertDownloadable(artifact);
+    const row = await this.db.getRepository(ArtifactMetadata).findOneBy({ artifactId: artifact.id, accountId: artifact.accountId });
+    if (!row?.content || !row.sha256) throw Errors.notFound('metadata file');
+    return { content: row.content, sha256: row.sha256 };
   }
 
   private async assertDownloadable(artifact: Artifact): Promise<void> {

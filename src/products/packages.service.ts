@@ -65,6 +65,25 @@ export class PackagesService {
     return pkg;
   }
 
+  /**
+   * A package by key whatever the bearer may see. Engines must tell a package that exists but is
+   * hidden (401/403) from an unknown one (redirected upstream, or 404) (SPEC §6.1); the result is
+   * never answered to the client as a record.
+   */
+  existing(ctx: RequestContext, key: string): Promise<Package | null> {
+    return this.db.getRepository(Package).createQueryBuilder('p').where('p.account_id = :account AND lower(p.key) = lower(:key)', { account: ctx.account.id, key }).getOne();
+  }
+
+  /** Whether the bearer sees the package itself (through its product), and whether it has any uploaded file at all. */
+  async exposure(ctx: RequestContext, pkg: Package): Promise<{ visible: boolean; hasFiles: boolean }> {
+    const visible = await this.visiblePackages(ctx).andWhere('pkg.id = :id', { id: pkg.id }).getExists();
+    const [row] = await this.db.query(
+      `SELECT EXISTS (SELECT 1 FROM artifacts a JOIN releases r ON r.id = a.release_id WHERE r.package_id = $1 AND a.status = 'UPLOADED') AS "hasFiles"`,
+      [pkg.id],
+    );
+    return { visible, hasFiles: Boolean(row.hasFiles) };
+  }
+
   async create(ctx: RequestContext, body: ResourceBody<CreatePackageAttributes>): Promise<Package> {
     const { name, key, engine, metadata } = body.attributes;
     const product = await this.products.findVisible(ctx, body.relationships.product!);

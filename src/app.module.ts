@@ -15,6 +15,7 @@ import { ProductsModule } from './products/products.module.js';
 import { ReleasesModule } from './releases/releases.module.js';
 import { StorageModule } from './storage/storage.module.js';
 import { TokensModule } from './tokens/tokens.module.js';
+import { UpgradesModule } from './upgrades/upgrades.module.js';
 import { UsersModule } from './users/users.module.js';
 
 @Module({})
@@ -22,7 +23,7 @@ export class AppModule implements NestModule {
   static forRoot(runtime: Runtime): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(runtime), AuthModule, AccountsModule, UsersModule, TokensModule, EventsModule, HealthModule, ProductsModule, EnginesModule, LicensingModule, StorageModule, ReleasesModule, ArtifactsModule],
+      imports: [CoreModule.forRoot(runtime), AuthModule, AccountsModule, UsersModule, TokensModule, EventsModule, HealthModule, ProductsModule, EnginesModule, LicensingModule, StorageModule, ReleasesModule, ArtifactsModule, UpgradesModule],
       providers: [
         { provide: APP_FILTER, useClass: KeyshelfExceptionFilter },
         { provide: APP_INTERCEPTOR, useClass: JsonApiInterceptor },

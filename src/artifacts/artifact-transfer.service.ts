@@ -38,11 +38,12 @@ export class ArtifactTransfer {
 
   /**
    * Where to download from, after counting the download (before the response, so the next
-   * request sees it). An artifact that is not UPLOADED, or whose release is YANKED, is
-   * downloadable by nobody; those who see its document get 422.
+   * request sees it); null for an artifact that is not UPLOADED or whose release is YANKED,
+   * which is downloadable by nobody: those who still see its document (staff, the owning
+   * product) get it without a Location, as Keygen answers (SPEC §3.5).
    */
-  async downloadUrl(ctx: RequestContext, req: Request, artifact: Artifact, count = true): Promise<string> {
-    await this.assertDownloadable(artifact);
+  async downloadUrl(ctx: RequestContext, req: Request, artifact: Artifact, count = true): Promise<string | null> {
+    if (!(await this.isDownloadable(artifact))) return null;
     const location =
       (await this.store.presignedDownloadUrl(artifact.storageKey!, artifact.filename, this.config.signedUrlTtlSeconds)) ??
       this.urls.sign(req, 'download', artifact.accountId, artifact.id, artifact.filename);
@@ -55,12 +56,10 @@ export class ArtifactTransfer {
     return location;
   }
 
-  private async assertDownloadable(artifact: Artifact): Promise<void> {
-    if (artifact.status !== 'UPLOADED' || !artifact.storageKey) {
-      throw Errors.unprocessable('ARTIFACT_NOT_UPLOADED', 'the artifact has no uploaded bytes to download');
-    }
+  private async isDownloadable(artifact: Artifact): Promise<boolean> {
+    if (artifact.status !== 'UPLOADED' || !artifact.storageKey) return false;
     const release = await this.db.getRepository(Release).findOneByOrFail({ id: artifact.releaseId });
-    if (release.status === 'YANKED') throw Errors.unprocessable('RELEASE_YANKED', 'the release was yanked; its artifacts are not downloadable');
+    return release.status !== 'YANKED';
   }
 
   /** PUT to the signed upload URL. */

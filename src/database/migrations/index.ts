@@ -1,6 +1,7 @@
 import { Foundation1763852000000 } from './1763852000000-Foundation.js';
 import { Catalog1763855000000 } from './1763855000000-Catalog.js';
 import { Distribution1763858000000 } from './1763858000000-Distribution.js';
+import { Upgrades1764700000000 } from './1764700000000-Upgrades.js';
 
 /** Every migration, oldest first. Landed migrations are never edited; add a new one. */
-export const MIGRATIONS = [Foundation1763852000000, Catalog1763855000000, Distribution1763858000000];
+export const MIGRATIONS = [Foundation1763852000000, Catalog1763855000000, Distribution1763858000000, Upgrades1764700000000];

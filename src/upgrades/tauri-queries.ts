@@ -20,17 +20,13 @@ function formatRank(alias: string, formats: string[]): string {
 }
 
 /**
- * Artifacts of `releaseColumn`'s release that this caller may install (SPEC §6.2): visible (the
- * core's artifact scope), UPLOADED, for this platform and arch, in an updater format, and
- * signed — by their own `signature`, or by an uploaded `<filename>.sig` of the same release.
+ * Files of `releaseColumn`'s release that an updater on `target` can install (SPEC §6.2):
+ * UPLOADED, for this platform and arch, in an updater format, and signed — by their own
+ * `signature`, or by an uploaded `<filename>.sig` of the same release. Who may see them is the
+ * caller's business (see below).
  */
-export function installableArtifacts(manager: EntityManager, ctx: RequestContext, target: UpdaterTarget, releaseColumn: string): SelectQueryBuilder<Artifact> {
-  const qb = manager
-    .getRepository(Artifact)
-    .createQueryBuilder('ta')
-    .where('ta.account_id = :account', { account: ctx.account.id })
-    .andWhere(`ta.release_id = ${releaseColumn}`);
-  scopeVisibleArtifacts(qb, 'ta', ctx.bearer);
+function installableFiles(manager: EntityManager, target: UpdaterTarget, releaseColumn: string): SelectQueryBuilder<Artifact> {
+  const qb = manager.getRepository(Artifact).createQueryBuilder('ta').where(`ta.release_id = ${releaseColumn}`);
   target.formats.forEach((format, index) => qb.setParameter(`tauriFormat${index}`, `%${format}`));
   return qb
     .andWhere(`ta.status = 'UPLOADED'`)
@@ -45,19 +41,27 @@ export function installableArtifacts(manager: EntityManager, ctx: RequestContext
 }
 
 /**
- * The greatest upgrade that has an installable artifact, in one query: the upgrade candidates
+ * Upgrades that have an installable file, greatest first, in one query: the upgrade candidates
  * (the same index walk as GET /releases/{id}/upgrade) filtered by EXISTS, so a newer release
- * without a file for this platform does not hide an older one that has one.
+ * without a file for this platform does not hide an older one that has one. The candidates are
+ * already the caller's visible releases, and an UPLOADED artifact of a visible release is
+ * visible to every bearer (scopeVisibleArtifacts); keeping the artifact scope's second join to
+ * the releases out of this EXISTS lets PostgreSQL probe each candidate's files by index instead
+ * of materializing every installable file. `bestArtifact` applies the artifact scope itself.
  */
-export function installableUpgrade(manager: EntityManager, ctx: RequestContext, criteria: UpgradeCriteria, target: UpdaterTarget): Promise<Release | null> {
-  const qb = upgradeCandidates(manager, ctx, criteria);
-  const files = installableArtifacts(manager, ctx, target, 'r.id').select('1');
-  return qb.andWhere(`EXISTS (${files.getQuery()})`).setParameters(files.getParameters()).limit(1).getOne();
+export function installableUpgrades(manager: EntityManager, ctx: RequestContext, criteria: UpgradeCriteria, target: UpdaterTarget): SelectQueryBuilder<Release> {
+  const files = installableFiles(manager, target, 'r.id').select('1');
+  return upgradeCandidates(manager, ctx, criteria).andWhere(`EXISTS (${files.getQuery()})`).setParameters(files.getParameters());
 }
 
-/** The file to offer from that release: the best format, the newest among equals. */
+export function installableUpgrade(manager: EntityManager, ctx: RequestContext, criteria: UpgradeCriteria, target: UpdaterTarget): Promise<Release | null> {
+  return installableUpgrades(manager, ctx, criteria, target).limit(1).getOne();
+}
+
+/** The file to offer from that release, among those the caller sees: the best format, the newest among equals. */
 export function bestArtifact(manager: EntityManager, ctx: RequestContext, release: Release, target: UpdaterTarget): Promise<Artifact | null> {
-  return installableArtifacts(manager, ctx, target, ':tauriRelease')
+  const qb = installableFiles(manager, target, ':tauriRelease').andWhere('ta.account_id = :account', { account: ctx.account.id });
+  return scopeVisibleArtifacts(qb, 'ta', ctx.bearer)
     .setParameter('tauriRelease', release.id)
     .orderBy(formatRank('ta', target.formats), 'ASC')
     .addOrderBy('ta.created_at', 'DESC')

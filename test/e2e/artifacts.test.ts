@@ -54,6 +54,13 @@ describe('artifacts: create, upload, download (SPEC §3.5, §7) on the filesyste
       expect(res.headers.location).not.toContain(acme.adminToken);
     });
 
+    it('stores platform and arch lowercased and filters them case-insensitively (SPEC §3.5)', async () => {
+      const created = await newArtifact(releaseId, { filename: 'Mixed.app.tar.gz', platform: 'Darwin-Universal', arch: 'AArch64' });
+      expect(created.body.data.attributes).toMatchObject({ platform: 'darwin-universal', arch: 'aarch64' });
+      const listed = await admin().get(`${acme.base}/artifacts?platform=DARWIN-universal&arch=aarch64`).expect(200);
+      expect(listed.body.data.map((a: { id: string }) => a.id)).toEqual([created.id]);
+    });
+
     it('takes the release by version too', async () => {
       await admin().post(`${acme.base}/artifacts`).set('Prefer', 'no-redirect').send(doc('artifacts', { filename: 'by-version.bin' }, releaseRel('1.0.0'))).expect(200);
     });

@@ -48,10 +48,11 @@ export class TauriService {
    */
   async check(ctx: RequestContext, packageRef: string, raw: Record<string, unknown>, origin: string, record: boolean): Promise<TauriUpdate | null> {
     const parameters = readParameters(raw, PARAMETERS, true);
+    const platform = required(parameters, 'platform');
     const target: UpdaterTarget = {
-      platform: required(parameters, 'platform').toLowerCase(),
+      platform: platform.toLowerCase(),
       arch: required(parameters, 'arch').toLowerCase(),
-      formats: updaterFormats(parameters.platform!, parameters.bundle_type),
+      formats: updaterFormats(platform, parameters.bundle_type),
     };
     // Older clients send the version's `+` unencoded, which a query string reads as a space.
     const version = required(parameters, 'version').replace(/ /g, '+');

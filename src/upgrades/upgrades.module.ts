@@ -4,7 +4,8 @@ import { stateOf } from '../common/request-context.js';
 import { EventsModule } from '../events/events.module.js';
 import { ProductsModule } from '../products/products.module.js';
 import { TauriService } from './tauri.service.js';
-import { TauriController, UpgradesController } from './upgrades.controller.js';
+import { TauriController } from './tauri.controller.js';
+import { UpgradesController } from './upgrades.controller.js';
 import { UpgradesService } from './upgrades.service.js';
 
 /** The Tauri route answers its errors as plain JSON, from the guard's on (SPEC §1.3, §6.2). */

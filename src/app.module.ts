@@ -17,6 +17,7 @@ import { PypiPathMiddleware } from './pypi/pypi-path.middleware.js';
 import { ReleasesModule } from './releases/releases.module.js';
 import { StorageModule } from './storage/storage.module.js';
 import { TokensModule } from './tokens/tokens.module.js';
+import { UpgradesModule } from './upgrades/upgrades.module.js';
 import { UsersModule } from './users/users.module.js';
 
 @Module({})
@@ -24,7 +25,23 @@ export class AppModule implements NestModule {
   static forRoot(runtime: Runtime): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(runtime), AuthModule, AccountsModule, UsersModule, TokensModule, EventsModule, HealthModule, ProductsModule, EnginesModule, LicensingModule, StorageModule, ReleasesModule, ArtifactsModule, PypiModule],
+      imports: [
+        CoreModule.forRoot(runtime),
+        AuthModule,
+        AccountsModule,
+        UsersModule,
+        TokensModule,
+        EventsModule,
+        HealthModule,
+        ProductsModule,
+        EnginesModule,
+        LicensingModule,
+        StorageModule,
+        ReleasesModule,
+        ArtifactsModule,
+        UpgradesModule,
+        PypiModule,
+      ],
       providers: [
         { provide: APP_FILTER, useClass: KeyshelfExceptionFilter },
         { provide: APP_INTERCEPTOR, useClass: JsonApiInterceptor },

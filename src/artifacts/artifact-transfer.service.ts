@@ -39,11 +39,12 @@ export class ArtifactTransfer {
 
   /**
    * Where to download from, after counting the download (before the response, so the next
-   * request sees it). An artifact that is not UPLOADED, or whose release is YANKED, is
-   * downloadable by nobody; those who see its document get 422.
+   * request sees it); null for an artifact that is not UPLOADED or whose release is YANKED,
+   * which is downloadable by nobody: those who still see its document (staff, the owning
+   * product) get it without a Location, as Keygen answers (SPEC §3.5).
    */
-  async downloadUrl(ctx: RequestContext, req: Request, artifact: Artifact, count = true): Promise<string> {
-    await this.assertDownloadable(artifact);
+  async downloadUrl(ctx: RequestContext, req: Request, artifact: Artifact, count = true): Promise<string | null> {
+    if (!(await this.isDownloadable(artifact))) return null;
     const location =
       (await this.store.presignedDownloadUrl(artifact.storageKey!, artifact.filename, this.config.signedUrlTtlSeconds)) ??
       this.urls.sign(req, 'download', artifact.accountId, artifact.id, artifact.filename);
@@ -61,18 +62,15 @@ export class ArtifactTransfer {
    * who may download the file, and counted as no download. 404 when the file has none.
    */
   async coreMetadata(artifact: Artifact): Promise<{ content: Buffer; sha256: string }> {
-    await this.assertDownloadable(artifact);
-    const row = await this.db.getRepository(ArtifactMetadata).findOneBy({ artifactId: artifact.id, accountId: artifact.accountId });
+    const row = (await this.isDownloadable(artifact)) ? await this.db.getRepository(ArtifactMetadata).findOneBy({ artifactId: artifact.id, accountId: artifact.accountId }) : null;
     if (!row?.content || !row.sha256) throw Errors.notFound('metadata file');
     return { content: row.content, sha256: row.sha256 };
   }
 
-  private async assertDownloadable(artifact: Artifact): Promise<void> {
-    if (artifact.status !== 'UPLOADED' || !artifact.storageKey) {
-      throw Errors.unprocessable('ARTIFACT_NOT_UPLOADED', 'the artifact has no uploaded bytes to download');
-    }
+  private async isDownloadable(artifact: Artifact): Promise<boolean> {
+    if (artifact.status !== 'UPLOADED' || !artifact.storageKey) return false;
     const release = await this.db.getRepository(Release).findOneByOrFail({ id: artifact.releaseId });
-    if (release.status === 'YANKED') throw Errors.unprocessable('RELEASE_YANKED', 'the release was yanked; its artifacts are not downloadable');
+    return release.status !== 'YANKED';
   }
 
   /** PUT to the signed upload URL. */

@@ -40,7 +40,7 @@ export class ArtifactsController {
 
   @Get(':id')
   @Public()
-  @ApiOperation({ summary: 'Download: 303 to a signed URL (Prefer: no-redirect → 200 with Location; no-download → 200, nothing counted)' })
+  @ApiOperation({ summary: 'Download: 303 to a signed URL (Prefer: no-redirect → 200 with Location; no-download → 200, nothing counted); 200 without Location when not downloadable' })
   async download(@Ctx() ctx: RequestContext, @Param('id') id: string, @Query() raw: Raw, @Req() req: Request) {
     const artifact = await this.artifacts.find(ctx, id, parseListQuery(raw, ARTIFACT_LOOKUP_FILTERS));
     return this.downloadDocument(ctx, req, artifact);
@@ -96,6 +96,7 @@ export class ArtifactsController {
     if (prefer.has('no-download')) return new JsonApiDocument({ data: serializeArtifact(artifact) });
     // HEAD answers like GET but downloads nothing, so it counts nothing.
     const location = await this.transfer.downloadUrl(ctx, req, artifact, req.method !== 'HEAD');
+    if (location === null) return new JsonApiDocument({ data: serializeArtifact(artifact) });
     return new JsonApiDocument({ data: serializeArtifact(artifact) }, prefer.has('no-redirect') ? 200 : 303, { Location: location });
   }
 }

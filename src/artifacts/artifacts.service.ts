@@ -62,9 +62,10 @@ export class ArtifactsService {
       if (!(ARTIFACT_STATUSES as readonly string[]).includes(status)) throw Errors.badParameter('status', 'status must be WAITING, UPLOADED or FAILED');
       qb.andWhere('a.status = :status', { status });
     }
+    // Stored lowercased (SPEC §3.5), so matched case-insensitively by lowercasing the filter.
     for (const name of ['filetype', 'platform', 'arch'] as const) {
       const value = singleFilter(query, name);
-      if (value !== undefined) qb.andWhere(`lower(a.${name}) = lower(:${name})`, { [name]: value });
+      if (value !== undefined) qb.andWhere(`a.${name} = :${name}`, { [name]: value.toLowerCase() });
     }
     return paged(qb, 'a', query).getManyAndCount();
   }
@@ -97,7 +98,7 @@ export class ArtifactsService {
           filename,
           filetype: resolvedType,
           filesize: filesize ?? null,
-          platform: platform ?? null,
+          platform: platform ? platform.toLowerCase() : null,
           arch: arch ? arch.toLowerCase() : null,
           checksum: checksum ?? null,
           signature: signature ?? null,

@@ -104,6 +104,8 @@ export class SimpleIndexService {
     if (!artifact) throw Errors.notFound('file');
     // HEAD answers like GET but downloads nothing, so it counts nothing.
     const location = await this.transfer.downloadUrl(ctx, req, artifact, req.method !== 'HEAD');
+    // A file of a yanked release is downloadable by nobody (SPEC §3.5).
+    if (!location) throw Errors.notFound('file');
     return { status: 303, headers: { Location: location, 'Content-Type': 'text/plain; charset=utf-8' }, body: 'See Other\n' };
   }
 

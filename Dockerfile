@@ -15,7 +15,7 @@ COPY package.json package-lock.json .npmrc ./
 RUN npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 COPY tsconfig.json tsconfig.build.json ormconfig.ts ./
 COPY src ./src
-RUN npm run build --loglevel=error
+RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json
 
 # Runtime: the compiled code and the production dependencies, owned by root and run as the
 # unprivileged `node` user, which owns only the data volume.

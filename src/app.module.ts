@@ -9,6 +9,7 @@ import { JsonApiInterceptor } from './common/jsonapi.interceptor.js';
 import { CoreModule, type Runtime } from './core.module.js';
 import { EnginesModule } from './engines/engines.module.js';
 import { EventsModule } from './events/events.module.js';
+import { GenericModule } from './generic/generic.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LicensingModule } from './licensing/licensing.module.js';
 import { ProductsModule } from './products/products.module.js';
@@ -22,7 +23,7 @@ export class AppModule implements NestModule {
   static forRoot(runtime: Runtime): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(runtime), AuthModule, AccountsModule, UsersModule, TokensModule, EventsModule, HealthModule, ProductsModule, EnginesModule, LicensingModule, StorageModule, ReleasesModule, ArtifactsModule],
+      imports: [CoreModule.forRoot(runtime), AuthModule, AccountsModule, UsersModule, TokensModule, EventsModule, HealthModule, ProductsModule, EnginesModule, LicensingModule, StorageModule, ReleasesModule, ArtifactsModule, GenericModule],
       providers: [
         { provide: APP_FILTER, useClass: KeyshelfExceptionFilter },
         { provide: APP_INTERCEPTOR, useClass: JsonApiInterceptor },

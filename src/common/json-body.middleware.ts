@@ -3,6 +3,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { DomainError } from './errors.js';
 import { checkJsonValue, checkUrl } from './input-safety.js';
 import { JSONAPI } from './media-type.js';
+import { takesRawBody } from './raw-body-routes.js';
 
 /** JSON:API request bodies are small; uploads never pass through this parser. */
 export const JSON_BODY_LIMIT = '1mb';
@@ -17,8 +18,7 @@ const parse = express.json({ type: [JSONAPI, 'application/json', 'application/*+
 export class JsonBodyMiddleware implements NestMiddleware {
   use(req: Request, res: Response, next: NextFunction): Promise<void> | void {
     checkUrl(req.originalUrl);
-    // Signed upload URLs take the raw bytes, whatever their Content-Type (routing ignores case).
-    if (/^\/storage\//i.test(req.originalUrl)) return next();
+    if (takesRawBody(req.originalUrl)) return next();
     return new Promise<void>((resolve, reject) => parse(req, res, (error?: unknown) => (error ? reject(error) : resolve()))).then(() => {
       const problem = checkJsonValue(req.body);
       if (problem) throw new DomainError(400, 'BODY_INVALID', `The request body is not acceptable: ${problem}`);

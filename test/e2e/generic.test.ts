@@ -96,6 +96,15 @@ describe('generic registry: routes, bodies and names', () => {
     });
   });
 
+  it('documents its routes in the OpenAPI document', async () => {
+    const spec = (await t.http.get('/openapi.json').expect(200)).body;
+    const file = spec.paths['/v1/accounts/{account}/engines/generic/{package}/{version}/{filename}'];
+    expect(Object.keys(file).sort()).toEqual(['delete', 'get', 'put']);
+    expect(Object.keys(file.put.requestBody.content).sort()).toEqual(['application/octet-stream', 'multipart/form-data']);
+    expect(Object.keys(spec.paths['/v1/accounts/{account}/engines/generic/{package}/{version}']).sort()).toEqual(['delete', 'get']);
+    expect(Object.keys(spec.paths['/v1/accounts/{account}/engines/generic/{package}'])).toEqual(['get']);
+  });
+
   describe('bodies', () => {
     it.each([
       ['application/json', '{"not": "parsed"'],

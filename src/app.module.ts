@@ -9,6 +9,7 @@ import { JsonApiInterceptor } from './common/jsonapi.interceptor.js';
 import { CoreModule, type Runtime } from './core.module.js';
 import { EnginesModule } from './engines/engines.module.js';
 import { EventsModule } from './events/events.module.js';
+import { GenericModule } from './generic/generic.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LicensingModule } from './licensing/licensing.module.js';
 import { ProductsModule } from './products/products.module.js';
@@ -41,6 +42,7 @@ export class AppModule implements NestModule {
         ArtifactsModule,
         UpgradesModule,
         PypiModule,
+        GenericModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: KeyshelfExceptionFilter },

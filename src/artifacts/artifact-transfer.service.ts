@@ -48,13 +48,32 @@ export class ArtifactTransfer {
     const location =
       (await this.store.presignedDownloadUrl(artifact.storageKey!, artifact.filename, this.config.signedUrlTtlSeconds)) ??
       this.urls.sign(req, 'download', artifact.accountId, artifact.id, artifact.filename);
-    if (!count) return location;
+    if (count) await this.countDownload(ctx, artifact);
+    return location;
+  }
+
+  /**
+   * An engine route that serves files at its own URL (SPEC §6.3), for an artifact the caller may
+   * read: the bytes as the signed URL serves them on the filesystem driver, a 303 to a presigned
+   * URL on object storage. A GET counts the download before answering; HEAD counts nothing.
+   */
+  async deliver(ctx: RequestContext, req: Request, res: Response, artifact: Artifact): Promise<void> {
+    // Downloadable by nobody (not uploaded, or its release yanked): an engine URL has no document to show instead.
+    if (!(await this.isDownloadable(artifact))) throw Errors.notFound('file');
+    const count = req.method === 'HEAD' ? undefined : () => this.countDownload(ctx, artifact);
+    const presigned = await this.store.presignedDownloadUrl(artifact.storageKey!, artifact.filename, this.config.signedUrlTtlSeconds);
+    if (!presigned) return this.sendBytes(artifact, req, res, count);
+    await count?.();
+    res.status(303).setHeader('Location', presigned);
+    res.end();
+  }
+
+  private async countDownload(ctx: RequestContext, artifact: Artifact): Promise<void> {
     await this.db.transaction(async (manager) => {
       await manager.query('UPDATE artifacts SET downloads = downloads + 1 WHERE id = $1', [artifact.id]);
       await this.events.record(manager, ctx, 'artifact.downloaded', { type: 'artifacts', id: artifact.id });
     });
     artifact.downloads = Number(artifact.downloads) + 1;
-    return location;
   }
 
   /**
@@ -67,10 +86,11 @@ export class ArtifactTransfer {
     return { content: row.content, sha256: row.sha256 };
   }
 
+  /** UPLOADED, and its release neither YANKED nor deleted since the artifact was read (SPEC §3.5). */
   private async isDownloadable(artifact: Artifact): Promise<boolean> {
     if (artifact.status !== 'UPLOADED' || !artifact.storageKey) return false;
-    const release = await this.db.getRepository(Release).findOneByOrFail({ id: artifact.releaseId });
-    return release.status !== 'YANKED';
+    const release = await this.db.getRepository(Release).findOneBy({ id: artifact.releaseId });
+    return release !== null && release.status !== 'YANKED';
   }
 
   /** PUT to the signed upload URL. */
@@ -131,13 +151,21 @@ export class ArtifactTransfer {
     return repo.findOneByOrFail({ id: artifactId });
   }
 
-  /** GET or HEAD on the signed download URL: the bytes, with ranges, ETag and disposition. */
+  /** GET or HEAD on the signed download URL. */
   async serve(accountId: string, artifactId: string, req: Request, res: Response): Promise<void> {
     this.urls.verify('download', accountId, artifactId, req.query);
     const artifact = await this.db.getRepository(Artifact).findOneBy({ id: artifactId, accountId });
     if (!artifact || artifact.status !== 'UPLOADED' || !artifact.storageKey) throw Errors.notFound('artifact');
     const release = await this.db.getRepository(Release).findOneBy({ id: artifact.releaseId });
     if (!release || release.status === 'YANKED') throw Errors.notFound('artifact');
+    await this.sendBytes(artifact, req, res);
+  }
+
+  /**
+   * The bytes of a downloadable artifact, with ranges, ETag and disposition (SPEC §3.5).
+   * `beforeBody` runs once the answer is known to carry bytes (200 or 206), before anything is sent.
+   */
+  private async sendBytes(artifact: Artifact, req: Request, res: Response, beforeBody?: () => Promise<void>): Promise<void> {
     const size = Number(artifact.size);
     const etag = `"${artifact.sha256}"`;
     res.setHeader('Accept-Ranges', 'bytes');
@@ -169,12 +197,13 @@ export class ArtifactTransfer {
       res.status(200);
       res.setHeader('Content-Length', String(size));
     }
+    await beforeBody?.();
     if (req.method === 'HEAD' || size === 0) {
       res.end();
       return;
     }
     try {
-      await pipeline(await this.store.open(artifact.storageKey, range), res);
+      await pipeline(await this.store.open(artifact.storageKey!, range), res);
     } catch (error) {
       // A client that goes away mid-download is not a server error.
       if ((error as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw error;

@@ -282,28 +282,44 @@ export class PublishService {
     return { pkg, created };
   }
 
-  /** The version's release, created PUBLISHED when missing (uploading is publishing, as on PyPI). */
+  /**
+   * The version's release, created PUBLISHED when missing (uploading is publishing, as on PyPI),
+   * and key-share locked until the artifact commits: a concurrent delete of the version (or of
+   * its last file) then waits for this publish, or, if it deleted the release first, the
+   * release is created again here, never a foreign-key failure or a file cascaded away.
+   */
   private async releaseFor(manager: EntityManager, ctx: RequestContext, pkg: Package, target: Target): Promise<{ release: Release; created: boolean }> {
     const { version } = target;
-    const inserted = await manager
-      .createQueryBuilder()
-      .insert()
-      .into(Release)
-      .values({
-        accountId: ctx.account.id,
-        productId: pkg.productId,
-        packageId: pkg.id,
-        version,
-        ...semverColumns(target.parsed),
-        channel: target.channel,
-        status: 'PUBLISHED',
-        metadata: {},
-      })
-      .orIgnore()
-      .execute();
-    const release = await manager.getRepository(Release).findOneByOrFail({ accountId: ctx.account.id, packageId: pkg.id, version });
-    if (release.status === 'YANKED') throw releaseYanked(version);
-    return { release, created: (inserted.raw as unknown[]).length > 0 };
+    for (let attempt = 1; ; attempt++) {
+      const inserted = await manager
+        .createQueryBuilder()
+        .insert()
+        .into(Release)
+        .values({
+          accountId: ctx.account.id,
+          productId: pkg.productId,
+          packageId: pkg.id,
+          version,
+          ...semverColumns(target.parsed),
+          channel: target.channel,
+          status: 'PUBLISHED',
+          metadata: {},
+        })
+        .orIgnore()
+        .execute();
+      const release = await manager
+        .getRepository(Release)
+        .createQueryBuilder('r')
+        .setLock('for_key_share')
+        .where('r.account_id = :account AND r.package_id = :pkg AND r.version = :version', { account: ctx.account.id, pkg: pkg.id, version })
+        .getOne();
+      if (release) {
+        if (release.status === 'YANKED') throw releaseYanked(version);
+        return { release, created: (inserted.raw as unknown[]).length > 0 };
+      }
+      // Deleted between the insert and the lock by a concurrent delete: create it again.
+      if (attempt === 3) throw Errors.conflict('VERSION_CHANGED', `Version ${version} was deleted while this file was published; retry`);
+    }
   }
 
   private packageByKey(manager: EntityManager, accountId: string, key: string): Promise<Package | null> {

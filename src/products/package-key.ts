@@ -33,3 +33,8 @@ export function packageKey(key: string, engine: EngineKey | null): string {
   }
   return key;
 }
+
+/** A name as an engine stores it, for lookups that must not refuse it (PEP 503 form for pypi). */
+export function engineKeyForm(engine: EngineKey, name: string): string {
+  return engine === 'pypi' ? normalizePypiName(name) : name;
+}

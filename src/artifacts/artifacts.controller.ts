@@ -1,7 +1,8 @@
 import { Body, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { Ctx, Public, type RequestContext } from '../auth/decorators.js';
+import { CATALOG_WRITERS } from '../auth/access/catalog.access.js';
+import { Allow, Ctx, Public, type RequestContext } from '../auth/decorators.js';
 import { AccountRoute } from '../common/account-route.js';
 import { Errors } from '../common/errors.js';
 import { JsonApiDocument } from '../common/jsonapi.js';
@@ -20,7 +21,7 @@ const createBody = new ResourceBodyPipe({
   attributes: CreateArtifactAttributes,
   relationships: { release: { type: 'releases', required: true } },
 });
-const updateBody = new ResourceBodyPipe({ type: 'artifacts', attributes: UpdateArtifactAttributes });
+const updateBody = new ResourceBodyPipe({ type: 'artifacts', attributes: UpdateArtifactAttributes, purpose: 'update' });
 type Raw = Record<string, unknown>;
 
 @AccountRoute('artifacts', 'artifacts')
@@ -51,11 +52,12 @@ export class ArtifactsController {
   @ApiOperation({ summary: 'Vanity download URL for package managers' })
   async vanity(@Ctx() ctx: RequestContext, @Param('id') id: string, @Param('filename') filename: string[], @Req() req: Request) {
     const artifact = await this.artifacts.find(ctx, id);
-    if (artifact.filename !== filename.join('/')) throw Errors.notFound('artifact');
+    if (artifact.filename !== filename.join('/').normalize('NFC')) throw Errors.notFound('artifact');
     return this.downloadDocument(ctx, req, artifact);
   }
 
   @Post()
+  @Allow(...CATALOG_WRITERS)
   @ApiOperation({ summary: 'Create an artifact: 307 to its signed upload URL (Prefer: no-redirect → 200)' })
   async create(@Ctx() ctx: RequestContext, @Body(createBody) body: ResourceBody<CreateArtifactAttributes>, @Query() raw: Raw, @Req() req: Request) {
     const artifact = await this.artifacts.create(ctx, body, parseNarrowing(raw));

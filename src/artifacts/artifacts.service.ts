@@ -3,6 +3,7 @@ import { DataSource, type EntityManager, type SelectQueryBuilder } from 'typeorm
 import { ReleaseRules, scopeVisibleArtifacts } from '../auth/access/release.access.js';
 import type { RequestContext } from '../auth/decorators.js';
 import { attributePointer, Errors, isUniqueViolation, relationshipPointer } from '../common/errors.js';
+import { deleteFound } from '../common/unique.js';
 import { isUuid } from '../common/ids.js';
 import { paged, singleFilter, type ListQuery } from '../common/list-query.js';
 import { assertSameId, type ResourceBody } from '../common/resource-body.js';
@@ -74,7 +75,7 @@ export class ArtifactsService {
     const qb = this.visibleArtifacts(ctx, manager);
     if (query && !(await this.narrow(ctx, qb, query))) throw Errors.notFound('artifact');
     if (isUuid(ref)) qb.andWhere('a.id = :ref', { ref });
-    else qb.andWhere('lower(a.filename) = lower(:ref)', { ref });
+    else qb.andWhere('lower(a.filename) = lower(:ref)', { ref: ref.normalize('NFC') });
     const artifact = await qb.orderBy('ar.sort_key', 'DESC').addOrderBy('a.created_at', 'DESC').limit(1).getOne();
     if (!artifact) throw Errors.notFound('artifact');
     return artifact;
@@ -84,8 +85,8 @@ export class ArtifactsService {
     const release = await findRelease(this.db.manager, ctx, body.relationships.release!, narrowing);
     if (!release) throw Errors.unprocessable('RELEASE_NOT_FOUND', 'release does not exist', relationshipPointer('release'));
     ReleaseRules.assertWrite(ctx.bearer, release.productId, "upload this product's artifacts");
-    const { filename, filetype, filesize, platform, arch, checksum, signature, metadata } = body.attributes;
-    checkFilename(filename);
+    const { filetype, filesize, platform, arch, checksum, signature, metadata } = body.attributes;
+    const filename = checkFilename(body.attributes.filename);
     const resolvedType = resolveFiletype(filename, filetype);
     if (checksum) parseChecksum(checksum);
     this.checkFilesize(filesize);
@@ -147,7 +148,7 @@ export class ArtifactsService {
   async remove(ctx: RequestContext, id: string): Promise<void> {
     const key = await this.db.transaction(async (manager) => {
       const artifact = await this.findWritable(ctx, id, manager);
-      await manager.getRepository(Artifact).delete({ id: artifact.id, accountId: ctx.account.id });
+      await deleteFound(manager, Artifact, artifact.id, ctx.account.id, 'artifact');
       await this.events.record(manager, ctx, 'artifact.deleted', { type: 'artifacts', id: artifact.id });
       return artifact.storageKey;
     });

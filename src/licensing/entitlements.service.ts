@@ -3,7 +3,7 @@ import { DataSource, type EntityManager, type SelectQueryBuilder } from 'typeorm
 import { LicensingRules, scopeVisibleEntitlements } from '../auth/access/licensing.access.js';
 import type { RequestContext } from '../auth/decorators.js';
 import { attributePointer, Errors } from '../common/errors.js';
-import { assertKeyFree, writeUnique } from '../common/unique.js';
+import { assertKeyFree, deleteFound, writeUnique } from '../common/unique.js';
 import { isUuid } from '../common/ids.js';
 import { paged, type ListQuery } from '../common/list-query.js';
 import { assertSameId, type ResourceBody } from '../common/resource-body.js';
@@ -69,7 +69,7 @@ export class EntitlementsService {
     await this.db.transaction(async (manager) => {
       const entitlement = await this.find(ctx, idOrCode, manager);
       LicensingRules.assertWriteEntitlements(ctx.bearer);
-      await manager.getRepository(Entitlement).delete({ id: entitlement.id, accountId: ctx.account.id });
+      await deleteFound(manager, Entitlement, entitlement.id, ctx.account.id, 'entitlement');
       await this.events.record(manager, ctx, 'entitlement.deleted', { type: 'entitlements', id: entitlement.id });
     });
   }

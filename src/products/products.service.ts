@@ -3,7 +3,7 @@ import { DataSource, type EntityManager, type SelectQueryBuilder } from 'typeorm
 import { ProductRules, scopeVisibleProducts } from '../auth/access/catalog.access.js';
 import type { RequestContext } from '../auth/decorators.js';
 import { attributePointer, Errors } from '../common/errors.js';
-import { assertKeyFree, writeUnique } from '../common/unique.js';
+import { assertKeyFree, deleteFound, writeUnique } from '../common/unique.js';
 import { isUuid } from '../common/ids.js';
 import { paged, type ListQuery } from '../common/list-query.js';
 import { assertSameId, type ResourceBody } from '../common/resource-body.js';
@@ -88,7 +88,7 @@ export class ProductsService {
     await this.db.transaction(async (manager) => {
       const product = await this.find(ctx, idOrCode, manager);
       ProductRules.assertDelete(ctx.bearer);
-      await manager.getRepository(Product).delete({ id: product.id, accountId: ctx.account.id });
+      await deleteFound(manager, Product, product.id, ctx.account.id, 'product');
       await this.events.record(manager, ctx, 'product.deleted', { type: 'products', id: product.id });
     });
   }

@@ -38,6 +38,23 @@ export function narrowReleases<T extends ObjectLiteral>(qb: SelectQueryBuilder<T
   return qb;
 }
 
+/**
+ * Releases constrained by every one of the given entitlement codes (the `entitlements[]`
+ * filter, SPEC §3.4), as one set-based condition: a release qualifies when the number of its
+ * constraints whose code is among the (distinct, case-folded) codes equals the number of codes.
+ * Never one subquery per value: each would add a join the planner has to order (SPEC §10).
+ */
+export function constrainedByAll<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, accountId: string, codes: string[], alias = 'r'): SelectQueryBuilder<T> {
+  const wanted = [...new Set(codes.map((code) => code.toLowerCase()))];
+  if (wanted.length === 0) return qb;
+  return qb.andWhere(
+    `${alias}.id IN (SELECT fc.release_id FROM release_constraints fc JOIN entitlements fe ON fe.id = fc.entitlement_id
+       WHERE fe.account_id = :constraintAccount AND lower(fe.code) = ANY(:constraintCodes::text[])
+       GROUP BY fc.release_id HAVING count(*) = :constraintCodeCount)`,
+    { constraintAccount: accountId, constraintCodes: wanted, constraintCodeCount: wanted.length },
+  );
+}
+
 /** `channel` filters take a channel and mean its channel set (SPEC §5); anything else is a 400. */
 export function channelSet(channel: string, parameter = 'channel'): string[] {
   if (!isChannel(channel)) throw Errors.badParameter(parameter, 'channel must be one of stable, rc, beta, alpha, dev');

@@ -4,7 +4,7 @@ import { DataSource, type EntityManager, type SelectQueryBuilder } from 'typeorm
 import { isStaff } from '../auth/bearer.js';
 import type { RequestContext } from '../auth/decorators.js';
 import { attributePointer, Errors } from '../common/errors.js';
-import { assertKeyFree, writeUnique } from '../common/unique.js';
+import { assertKeyFree, deleteFound, writeUnique } from '../common/unique.js';
 import { isUuid } from '../common/ids.js';
 import { paged, type ListQuery } from '../common/list-query.js';
 import { assertSameId, type ResourceBody } from '../common/resource-body.js';
@@ -97,7 +97,7 @@ export class UsersService {
     await this.db.transaction(async (manager) => {
       const user = await this.find(ctx, idOrEmail, manager);
       if (user.role === 'admin') await this.assertOtherAdmin(manager, ctx, 'USER_LAST_ADMIN');
-      await manager.getRepository(User).delete({ id: user.id, accountId: ctx.account.id });
+      await deleteFound(manager, User, user.id, ctx.account.id, 'user');
       await this.events.record(manager, ctx, 'user.deleted', { type: 'users', id: user.id });
     });
   }

@@ -76,11 +76,11 @@ describe('hostile input', () => {
     ['an ordinal date', '2020-100'],
     ['a date without a time', '2020-01-01'],
     ['a time without an offset', '2020-01-01T00:00:00'],
-  ])('%s as a timestamp → 422', async (_, value) => {
-    const res = await admin().patch(`${acme.base}/releases/${releaseId}`).send(doc('releases', { backdated: value })).expect(422);
+  ])('%s as a timestamp → 400', async (_, value) => {
+    const res = await admin().patch(`${acme.base}/releases/${releaseId}`).send(doc('releases', { backdated: value })).expect(400);
     expect(res.body.errors[0].code).toBe('BACKDATED_INVALID');
     const license = await c.license((await c.policy(productId)).id);
-    const expiry = await admin().patch(`${acme.base}/licenses/${license.id}`).send(doc('licenses', { expiry: value })).expect(422);
+    const expiry = await admin().patch(`${acme.base}/licenses/${license.id}`).send(doc('licenses', { expiry: value })).expect(400);
     expect(expiry.body.errors[0].code).toBe('EXPIRY_INVALID');
   });
 

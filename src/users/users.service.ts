@@ -78,7 +78,7 @@ export class UsersService {
         }
         if (email !== undefined) user.email = email;
         if (body.sent.has('name')) user.name = name ?? null;
-        if (role !== undefined && role !== 'admin' && user.role === 'admin') await this.assertOtherAdmin(manager, ctx, 'ROLE_LAST_ADMIN');
+        if (role !== undefined && role !== 'admin' && user.role === 'admin') await this.assertOtherAdmin(manager, ctx, user.id, 'ROLE_LAST_ADMIN');
         if (role !== undefined && role !== user.role) {
           // A user token acts with the user's current role; its kind says the same.
           await manager.query('UPDATE tokens SET kind = $1 WHERE user_id = $2', [role, user.id]);
@@ -96,16 +96,19 @@ export class UsersService {
   async remove(ctx: RequestContext, idOrEmail: string): Promise<void> {
     await this.db.transaction(async (manager) => {
       const user = await this.find(ctx, idOrEmail, manager);
-      if (user.role === 'admin') await this.assertOtherAdmin(manager, ctx, 'USER_LAST_ADMIN');
+      if (user.role === 'admin') await this.assertOtherAdmin(manager, ctx, user.id, 'USER_LAST_ADMIN');
       await deleteFound(manager, User, user.id, ctx.account.id, 'user');
       await this.events.record(manager, ctx, 'user.deleted', { type: 'users', id: user.id });
     });
   }
 
-  /** An account keeps at least one admin: nobody else could manage its users. Locks the admins' rows. */
-  private async assertOtherAdmin(manager: EntityManager, ctx: RequestContext, code: string): Promise<void> {
-    const admins: unknown[] = await manager.query(`SELECT id FROM users WHERE account_id = $1 AND role = 'admin' FOR UPDATE`, [ctx.account.id]);
-    if (admins.length <= 1) {
+  /**
+   * An account keeps at least one admin: nobody else could manage its users. Locks the admins'
+   * rows, and counts the admins other than this user (who may have been deleted meanwhile).
+   */
+  private async assertOtherAdmin(manager: EntityManager, ctx: RequestContext, userId: string, code: string): Promise<void> {
+    const admins: { id: string }[] = await manager.query(`SELECT id FROM users WHERE account_id = $1 AND role = 'admin' FOR UPDATE`, [ctx.account.id]);
+    if (!admins.some((admin) => admin.id !== userId)) {
       throw Errors.unprocessable(code, 'the account must keep at least one admin', code === 'ROLE_LAST_ADMIN' ? attributePointer('role') : undefined);
     }
   }

@@ -192,7 +192,7 @@ describe('creates racing the delete of their parent (PostgreSQL, deterministic)'
     ],
   ];
 
-  it.each(cases)('%s → %d %s', async (_, run, status, code) => {
+  it.each(cases.map(([name, run, status, code]) => [name, status, code, run] as const))('%s → %d %s', async (_, status, code, run) => {
     const res = await run();
     expect(res.status).toBe(status);
     expect(res.body.errors[0].code).toBe(code);

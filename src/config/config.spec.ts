@@ -12,6 +12,7 @@ describe('loadConfig (SPEC §8.1)', () => {
     expect(config.signedUrlTtlSeconds).toBe(60);
     expect(config.pypiUpstreamUrl).toBe('https://pypi.org/simple');
     expect(config.rateLimit.enabled).toBe(true);
+    expect(config.databaseStatementTimeoutMs).toBe(5000);
   });
 
   it('reads given values', () => {
@@ -32,6 +33,7 @@ describe('loadConfig (SPEC §8.1)', () => {
     ['RATE_LIMIT_ENABLED', { RATE_LIMIT_ENABLED: 'maybe' }],
     ['SECRET_KEY', { SECRET_KEY: 'short' }],
     ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
+    ['DATABASE_STATEMENT_TIMEOUT_MS', { DATABASE_STATEMENT_TIMEOUT_MS: '5s' }],
   ])('names %s when it is bad', (variable, env) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${variable} `));

@@ -3,7 +3,7 @@ import { DataSource, type EntityManager, type SelectQueryBuilder } from 'typeorm
 import { ReleaseRules, scopeVisibleArtifacts } from '../auth/access/release.access.js';
 import type { RequestContext } from '../auth/decorators.js';
 import { attributePointer, Errors, isUniqueViolation, relationshipPointer } from '../common/errors.js';
-import { deleteFound } from '../common/unique.js';
+import { deleteFound, forWrite } from '../common/unique.js';
 import { isUuid } from '../common/ids.js';
 import { paged, singleFilter, type ListQuery } from '../common/list-query.js';
 import { assertSameId, type ResourceBody } from '../common/resource-body.js';
@@ -72,7 +72,7 @@ export class ArtifactsService {
 
   /** By id, or by filename: the visible artifact whose release has the highest version wins. */
   async find(ctx: RequestContext, ref: string, query?: ListQuery, manager?: EntityManager): Promise<Artifact> {
-    const qb = this.visibleArtifacts(ctx, manager);
+    const qb = forWrite(this.visibleArtifacts(ctx, manager), manager, 'a');
     if (query && !(await this.narrow(ctx, qb, query))) throw Errors.notFound('artifact');
     if (isUuid(ref)) qb.andWhere('a.id = :ref', { ref });
     else qb.andWhere('lower(a.filename) = lower(:ref)', { ref: ref.normalize('NFC') });

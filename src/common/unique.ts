@@ -1,4 +1,4 @@
-import type { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import type { DataSource, EntityManager, EntityTarget, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { type DomainError, type ErrorSource, Errors, isUniqueViolation, relationshipPointer } from './errors.js';
 
 /**
@@ -29,6 +29,17 @@ export async function writeUnique<T>(db: DataSource, work: (manager: EntityManag
     for (const [index, taken] of Object.entries(indexes)) if (isUniqueViolation(error, index)) throw taken();
     throw error;
   }
+}
+
+/**
+ * A record looked up inside a write's transaction is locked (`FOR NO KEY UPDATE OF alias`)
+ * until the transaction ends: a concurrent change or delete of it waits, and then finds it as
+ * it now is, or gone (404). Without the lock a change racing a delete updates nothing and still
+ * answers 200 with an event, or TypeORM's save, finding no row, inserts the deleted one again.
+ * Creating children (a foreign key's KEY SHARE lock) is not held up by it.
+ */
+export function forWrite<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, manager: EntityManager | undefined, alias: string): SelectQueryBuilder<T> {
+  return manager?.queryRunner?.isTransactionActive ? qb.setLock('for_no_key_update', undefined, [alias]) : qb;
 }
 
 /**

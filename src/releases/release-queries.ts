@@ -3,6 +3,7 @@ import { scopeVisibleReleases } from '../auth/access/release.access.js';
 import type { RequestContext } from '../auth/decorators.js';
 import { Errors } from '../common/errors.js';
 import { isUuid } from '../common/ids.js';
+import { forWrite } from '../common/unique.js';
 import { Release } from '../database/entities/release.entity.js';
 import { normalizePypiName } from '../products/package-key.js';
 import { CHANNEL_SETS, isChannel } from './version.js';
@@ -71,7 +72,7 @@ export async function findRelease(
   ref: string,
   narrowing: ReleaseNarrowing = {},
 ): Promise<Release | null> {
-  const qb = narrowReleases(visibleReleases(manager, ctx), narrowing);
+  const qb = forWrite(narrowReleases(visibleReleases(manager, ctx), narrowing), manager, 'r');
   if (isUuid(ref)) qb.andWhere('r.id = :ref', { ref });
   else qb.andWhere('(r.version = :ref OR r.tag = :ref)', { ref });
   return qb.orderBy('r.created_at', 'ASC').addOrderBy('r.id', 'ASC').limit(1).getOne();

@@ -197,6 +197,54 @@ describe('creates racing the delete of their parent (PostgreSQL, deterministic)'
     expect(res.status).toBe(status);
     expect(res.body.errors[0].code).toBe(code);
   });
+  /** Changes racing the delete of the record they change (defect 5's mechanism for writes other than deletes). */
+  const changes: [string, string, () => Promise<{ id: string; send: () => Promise<Response> }>][] = [
+    ['PATCH /releases/{id}', 'releases', async () => {
+      const id = await f.release((await f.c.product({ name: 'p' })).id);
+      return { id, send: () => f.admin().patch(`${acme.base}/releases/${id}`).send(doc('releases', { name: 'renamed' })) };
+    }],
+    ['POST /releases/{id}/actions/publish', 'releases', async () => {
+      const id = await f.release((await f.c.product({ name: 'p' })).id);
+      return { id, send: () => f.admin().post(`${acme.base}/releases/${id}/actions/publish`) };
+    }],
+    ['PATCH /products/{id}', 'products', async () => {
+      const { id } = await f.c.product({ name: 'p' });
+      return { id, send: () => f.admin().patch(`${acme.base}/products/${id}`).send(doc('products', { name: 'renamed' })) };
+    }],
+    ['PATCH /packages/{id}', 'packages', async () => {
+      const { id } = await f.c.package((await f.c.product({ name: 'p' })).id, { key: `k-${unique()}` });
+      return { id, send: () => f.admin().patch(`${acme.base}/packages/${id}`).send(doc('packages', { name: 'renamed' })) };
+    }],
+    ['PATCH /artifacts/{id}', 'artifacts', async () => {
+      const release = await f.release((await f.c.product({ name: 'p' })).id);
+      const id = (await f.admin().post(`${acme.base}/artifacts`).set('Prefer', 'no-redirect').send(doc('artifacts', { filename: 'a.bin' }, { release: rel('releases', release) })).expect(200)).body.data.id;
+      return { id, send: () => f.admin().patch(`${acme.base}/artifacts/${id}`).send(doc('artifacts', { signature: 'sig' })) };
+    }],
+    ['PATCH /entitlements/{id}', 'entitlements', async () => {
+      const { id } = await f.c.entitlement(`E-${unique()}`);
+      return { id, send: () => f.admin().patch(`${acme.base}/entitlements/${id}`).send(doc('entitlements', { name: 'renamed' })) };
+    }],
+    ['PATCH /policies/{id}', 'policies', async () => {
+      const { id } = await f.c.policy((await f.c.product({ name: 'p' })).id);
+      return { id, send: () => f.admin().patch(`${acme.base}/policies/${id}`).send(doc('policies', { name: 'renamed' })) };
+    }],
+    ['POST /licenses/{id}/actions/suspend', 'licenses', async () => {
+      const { id } = await f.c.license((await f.c.policy((await f.c.product({ name: 'p' })).id)).id);
+      return { id, send: () => f.admin().post(`${acme.base}/licenses/${id}/actions/suspend`) };
+    }],
+    ['PATCH /users/{id}', 'users', async () => {
+      const id = (await f.admin().post(`${acme.base}/users`).send(doc('users', { email: `${unique()}@acme.test` })).expect(201)).body.data.id;
+      return { id, send: () => f.admin().patch(`${acme.base}/users/${id}`).send(doc('users', { name: 'renamed' })) };
+    }],
+  ];
+
+  it.each(changes)('%s racing the delete of its record → 404, no event, nothing written back', async (_, table, setup) => {
+    const { id, send } = await setup();
+    const res = await racing(`DELETE FROM ${table} WHERE id = $1`, id, send);
+    expect(res.status).toBe(404);
+    expect((await t.db.query(`SELECT count(*)::int AS n FROM ${table} WHERE id = $1`, [id]))[0].n).toBe(0);
+    expect((await t.db.query(`SELECT count(*)::int AS n FROM event_logs WHERE resource_id = $1 AND event NOT LIKE '%.created'`, [id]))[0].n).toBe(0);
+  });
 });
 
 /** Defects 2 and 5 under real concurrency, on whichever database the suite runs on. */

@@ -90,6 +90,7 @@ describe('npm run cli -- account create (SPEC §2)', () => {
     expect(result.stderr).toMatch(/Invalid configuration: PORT must be a whole number/);
   });
 
+  // Two CLI runs (each builds first) and two embedded starts: over a minute on a busy machine.
   it('refuses the embedded database while a server owns it, and works once it stops', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'keyshelf-cli-'));
     const server = await startApp({}, { embedded: true, dataDir });
@@ -114,5 +115,5 @@ describe('npm run cli -- account create (SPEC §2)', () => {
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }
-  });
+  }, 180_000);
 });

@@ -41,7 +41,7 @@ describe('shutdown with a stalled upload', () => {
     dataDir = await mkdtemp(join(tmpdir(), 'keyshelf-shutdown-'));
     if (process.env.KEYSHELF_TEST_EMBEDDED !== '1') databaseUrl = await createTestDatabase();
     await build();
-  });
+  }, 180_000);
   afterAll(async () => {
     if (server?.exitCode === null) server.kill('SIGKILL');
     if (databaseUrl) await dropTestDatabase(databaseUrl);
@@ -103,5 +103,5 @@ describe('shutdown with a stalled upload', () => {
     expect(await readdir(temp)).toEqual([]);
     expect(await readdir(join(dataDir, 'storage', 'blobs')).catch(() => [])).toEqual([]);
     socket.destroy();
-  });
+  }, 120_000);
 });

@@ -1,4 +1,5 @@
 import { Errors } from './errors.js';
+import { MAX_LIST_VALUES } from './list-query.js';
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -24,17 +25,18 @@ export function onlyMembers(object: Record<string, unknown>, allowed: readonly s
 }
 
 /** RFC 6901: `~` and `/` in a member name are escaped in a JSON pointer. */
-export function escapePointer(key: string): string {
+function escapePointer(key: string): string {
   return key.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 /**
  * The `data` list of a to-many request document (attach and detach bodies, SPEC §3.4, §3.6):
- * 1 to 100 objects of the given type, each with only the allowed members.
+ * 1 to MAX_LIST_VALUES objects of the given type (bounded like every list), each with only the
+ * allowed members.
  */
 export function dataList(body: unknown, type: string, members: readonly string[]): Record<string, unknown>[] {
-  if (!isPlainObject(body) || !Array.isArray(body.data) || body.data.length === 0 || body.data.length > MAX_LINKAGES) {
-    throw Errors.badRequest('DATA_INVALID', `data must be a list of 1 to ${MAX_LINKAGES} ${type}`, { pointer: '/data' });
+  if (!isPlainObject(body) || !Array.isArray(body.data) || body.data.length === 0 || body.data.length > MAX_LIST_VALUES) {
+    throw Errors.badRequest('DATA_INVALID', `data must be a list of 1 to ${MAX_LIST_VALUES} ${type}`, { pointer: '/data' });
   }
   onlyMembers(body, ['data'], '');
   return body.data.map((item: unknown, index) => {
@@ -45,6 +47,3 @@ export function dataList(body: unknown, type: string, members: readonly string[]
     return item;
   });
 }
-
-/** How many records one attach or detach request may name, like a page (SPEC §1.4). */
-export const MAX_LINKAGES = 100;

@@ -12,6 +12,7 @@ describe('loadConfig (SPEC §8.1)', () => {
     expect(config.signedUrlTtlSeconds).toBe(60);
     expect(config.pypiUpstreamUrl).toBe('https://pypi.org/simple');
     expect(config.rateLimit.enabled).toBe(true);
+    expect(config.databaseStatementTimeoutMs).toBe(5000);
   });
 
   it('reads given values', () => {
@@ -44,6 +45,7 @@ describe('loadConfig (SPEC §8.1)', () => {
     ['S3_PUBLIC_ENDPOINT', { S3_PUBLIC_ENDPOINT: 'ftp://files.example.com' }],
     ['S3_PUBLIC_ENDPOINT', { S3_PUBLIC_ENDPOINT: 'https://key:secret@files.example.com' }],
     ['S3_PUBLIC_ENDPOINT', { S3_PUBLIC_ENDPOINT: 'https://files.example.com/?x=1' }],
+    ['DATABASE_STATEMENT_TIMEOUT_MS', { DATABASE_STATEMENT_TIMEOUT_MS: '5s' }],
   ])('names %s when it is bad', (variable, env) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${variable} `));

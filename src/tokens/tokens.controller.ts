@@ -2,7 +2,8 @@ import { Body, Delete, Get, HttpCode, Param, Post, Query, Req, UseGuards } from 
 import { ApiOperation } from '@nestjs/swagger';
 import { AccountRoute } from '../common/account-route.js';
 import type { Request } from 'express';
-import { AcceptsPassword, Ctx, type RequestContext } from '../auth/decorators.js';
+import { USER_KINDS } from '../auth/bearer.js';
+import { AcceptsPassword, Allow, Ctx, type RequestContext } from '../auth/decorators.js';
 import { PasswordLoginGuard } from '../auth/password.strategy.js';
 import { JsonApiDocument } from '../common/jsonapi.js';
 import { listDocument, parseListQuery } from '../common/list-query.js';
@@ -18,6 +19,7 @@ export class TokensController {
   constructor(private readonly tokens: TokensService) {}
 
   @Post()
+  @Allow(...USER_KINDS)
   @AcceptsPassword()
   @UseGuards(PasswordLoginGuard)
   @ApiOperation({ summary: 'Create a token: Basic email:password, or a staff token (optional name, expiry)' })

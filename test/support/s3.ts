@@ -28,7 +28,7 @@ export async function startS3(): Promise<TestS3> {
     ctx.type = 'application/xml';
     ctx.body = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code><Message>Injected by the test.</Message></Error>`;
   };
-  server.middleware.unshift(injectedFailures, multipartUploadLifecycle(directory));
+  server.middleware.unshift(injectedFailures, oneAuthMechanism, multipartUploadLifecycle(directory));
   const { port } = (await server.run()) as { port: number };
   s3.env = {
     STORAGE_DRIVER: 's3',
@@ -40,6 +40,20 @@ export async function startS3(): Promise<TestS3> {
     S3_FORCE_PATH_STYLE: 'true',
   };
   return s3;
+}
+
+/**
+ * As AWS S3 does (and s3rver does not): a presigned URL that also carries an Authorization header
+ * is refused. A client that forwarded its Keyshelf credentials across the redirect fails here as
+ * it would in production.
+ */
+async function oneAuthMechanism(ctx: S3rverContext, next: () => Promise<void>): Promise<void> {
+  if (!new URL(ctx.url, 'http://s3rver').searchParams.has('X-Amz-Signature') || ctx.headers.authorization === undefined) return next();
+  ctx.status = 400;
+  ctx.type = 'application/xml';
+  ctx.body =
+    `<?xml version="1.0" encoding="UTF-8"?><Error><Code>InvalidArgument</Code><Message>Only one auth mechanism allowed; only the X-Amz-Algorithm ` +
+    `query parameter, Signature query string parameter or the Authorization header should be specified</Message></Error>`;
 }
 
 const xml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

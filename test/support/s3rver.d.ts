@@ -10,6 +10,7 @@ declare module 's3rver' {
   export interface S3rverContext {
     method: string;
     url: string;
+    headers: Record<string, string | string[] | undefined>;
     status: number;
     type: string;
     body: unknown;

@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import type { Account } from '../database/entities/account.entity.js';
 import type { Bearer } from '../auth/bearer.js';
 
@@ -12,6 +12,8 @@ export interface RequestState {
   startedAt: bigint;
   /** Engine routes answer errors in their own protocol's form (SPEC §1.3). */
   errorStyle?: 'jsonapi' | 'json' | 'text';
+  /** Set by the rate limiter: told of each error answer, so failed authentications count double (SPEC §8.4). */
+  rateLimit?: { onErrorAnswer(error: { status: number; code: string }, res: Response): void };
 }
 
 export type KeyshelfRequest = Request & { keyshelf: RequestState };

@@ -5,6 +5,7 @@ import type { Request } from 'express';
 import { AcceptsPassword, Ctx, type RequestContext } from '../auth/decorators.js';
 import { PasswordLoginGuard } from '../auth/password.strategy.js';
 import { JsonApiDocument } from '../common/jsonapi.js';
+import { TokenCreationLimit } from '../rate-limit/rate-limit.guard.js';
 import { listDocument, parseListQuery } from '../common/list-query.js';
 import { OptionalBody, ResourceBodyPipe, type ResourceBody } from '../common/resource-body.js';
 import { CreateTokenAttributes } from './dto/token-attributes.js';
@@ -18,6 +19,7 @@ export class TokensController {
   constructor(private readonly tokens: TokensService) {}
 
   @Post()
+  @TokenCreationLimit()
   @AcceptsPassword()
   @UseGuards(PasswordLoginGuard)
   @ApiOperation({ summary: 'Create a token: Basic email:password, or a staff token (optional name, expiry)' })

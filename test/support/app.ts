@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { Logger } from 'pino';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { createAccountWithAdmin, type NewAccount } from '../../src/accounts/account-setup.js';
@@ -23,7 +24,10 @@ type Method = 'get' | 'post' | 'patch' | 'put' | 'delete' | 'head';
 export type Requester = Record<Method, (path: string) => request.Test>;
 
 /** Boots the real application on a fresh PostgreSQL database (or the embedded one). */
-export async function startApp(env: Record<string, string> = {}, options: { embedded?: boolean; dataDir?: string; databaseUrl?: string } = {}): Promise<TestApp> {
+export async function startApp(
+  env: Record<string, string> = {},
+  options: { embedded?: boolean; dataDir?: string; databaseUrl?: string; logger?: Logger } = {},
+): Promise<TestApp> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'keyshelf-test-')));
   // KEYSHELF_TEST_EMBEDDED=1 runs the suites on the embedded database instead of PostgreSQL,
   // except those that ask for one explicitly (`embedded: false`).
@@ -37,7 +41,7 @@ export async function startApp(env: Record<string, string> = {}, options: { embe
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     ...env,
   });
-  const { app } = await createApp(config);
+  const { app } = await createApp(config, options.logger);
   const http = request(app.getHttpServer());
   const as = (authorization: string | null): Requester => {
     const build = (method: Method) => (path: string) => {

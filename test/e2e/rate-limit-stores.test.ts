@@ -3,6 +3,9 @@ import { createAccount, startApp, type TestAccount, type TestApp } from '../supp
 
 const LIMIT = 3;
 const limited = (env: Record<string, string> = {}) => ({ RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_ANONYMOUS: String(LIMIT), ...env });
+// The counters' store is what these tests are about, and two processes can share a database
+// only on PostgreSQL (the embedded one has one owner): they run on PostgreSQL in either mode.
+const POSTGRES = { embedded: false } as const;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function until(condition: () => boolean | Promise<boolean>, what: string, ms = 8000): Promise<void> {
@@ -24,7 +27,7 @@ describe('rate-limit counters (SPEC §8.4, §9)', () => {
 
   it('are shared by two instances on one Redis', async () => {
     const env = limited({ REDIS_URL: SHARED_REDIS_URL, REDIS_KEY_PREFIX: prefix });
-    const one = await startApp(env);
+    const one = await startApp(env, POSTGRES);
     const two = await startApp(env, { databaseUrl: one.config.databaseUrl ?? undefined });
     try {
       const acme = await createAccount(one, { slug: 'acme' });
@@ -44,7 +47,7 @@ describe('rate-limit counters (SPEC §8.4, §9)', () => {
 
   it('live in process memory without REDIS_URL: each instance counts its own, and a window ends after Retry-After', async () => {
     const memoryPrefix = uniquePrefix();
-    const one = await startApp(limited({ REDIS_KEY_PREFIX: memoryPrefix, RATE_LIMIT_WINDOW_SECONDS: '2' }));
+    const one = await startApp(limited({ REDIS_KEY_PREFIX: memoryPrefix, RATE_LIMIT_WINDOW_SECONDS: '2' }), POSTGRES);
     const two = await startApp(limited({ REDIS_KEY_PREFIX: memoryPrefix }), { databaseUrl: one.config.databaseUrl ?? undefined });
     try {
       const acme = await createAccount(one, { slug: 'acme' });
@@ -68,7 +71,7 @@ describe('rate-limit counters (SPEC §8.4, §9)', () => {
   });
 
   it('count by the socket address when TRUST_PROXY=false, whatever X-Forwarded-For claims', async () => {
-    const t = await startApp(limited({ TRUST_PROXY: 'false' }));
+    const t = await startApp(limited({ TRUST_PROXY: 'false' }), POSTGRES);
     try {
       const acme = await createAccount(t, { slug: 'acme' });
       await reader(t, acme, '192.0.2.1')().expect(200);
@@ -82,7 +85,7 @@ describe('rate-limit counters (SPEC §8.4, §9)', () => {
   it('fall back to per-process counters with a warning while Redis is away, and return to Redis with it', async () => {
     const redis = await privateRedis();
     const { logger, lines } = capturedLogger();
-    const t = await startApp(limited({ REDIS_URL: redis.url, REDIS_KEY_PREFIX: prefix }), { logger });
+    const t = await startApp(limited({ REDIS_URL: redis.url, REDIS_KEY_PREFIX: prefix }), { ...POSTGRES, logger });
     try {
       const acme = await createAccount(t, { slug: 'acme' });
       await reader(t, acme, '192.0.2.1')().expect(200);
@@ -114,7 +117,7 @@ describe('rate-limit counters (SPEC §8.4, §9)', () => {
     const redis = await privateRedis();
     await redis.kill();
     const { logger, lines } = capturedLogger();
-    const t = await startApp(limited({ REDIS_URL: redis.url }), { logger });
+    const t = await startApp(limited({ REDIS_URL: redis.url }), { ...POSTGRES, logger });
     try {
       const acme = await createAccount(t, { slug: 'acme' });
       await reader(t, acme, '192.0.2.1')().expect(200);
@@ -128,7 +131,7 @@ describe('rate-limit counters (SPEC §8.4, §9)', () => {
 
   it('are off with RATE_LIMIT_ENABLED=false: no refusals, no headers, nothing stored', async () => {
     const offPrefix = uniquePrefix();
-    const t = await startApp({ RATE_LIMIT_ENABLED: 'false', RATE_LIMIT_ANONYMOUS: '1', REDIS_URL: SHARED_REDIS_URL, REDIS_KEY_PREFIX: offPrefix });
+    const t = await startApp({ RATE_LIMIT_ENABLED: 'false', RATE_LIMIT_ANONYMOUS: '1', REDIS_URL: SHARED_REDIS_URL, REDIS_KEY_PREFIX: offPrefix }, POSTGRES);
     try {
       const acme = await createAccount(t, { slug: 'acme' });
       for (let i = 0; i < 5; i += 1) {

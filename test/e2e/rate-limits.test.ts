@@ -174,6 +174,13 @@ describe('rate limits on Redis (SPEC §8.4)', () => {
     }
   });
 
+  it('documents the 429 and its headers in OpenAPI', async () => {
+    const spec = await t.http.get('/openapi.json').expect(200);
+    const answer = spec.body.paths['/v1/accounts/{account}/tokens'].post.responses['429'];
+    expect(Object.keys(answer.headers)).toEqual(['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'Retry-After']);
+    expect(spec.body.paths['/health/live'].get.responses['429']).toBeUndefined();
+  });
+
   it('keeps the counters in Redis under the configured prefix', async () => {
     const keys = await redisKeys(prefix);
     expect(keys).toEqual(

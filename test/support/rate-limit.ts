@@ -9,24 +9,25 @@ export const SHARED_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1
 /** A key prefix of its own per suite run, so that parallel runs on one Redis never collide. */
 export const uniquePrefix = () => `keyshelf-test-${randomUUID()}:`;
 
-/** The keys under a prefix, and a way to remove them when the suite ends. */
-export async function redisKeys(prefix: string, url = SHARED_REDIS_URL): Promise<string[]> {
+async function withRedis<T>(url: string, work: (redis: Redis) => Promise<T>): Promise<T> {
   const redis = new Redis(url);
   try {
-    return await redis.keys(`${prefix}*`);
+    return await work(redis);
   } finally {
-    redis.disconnect();
+    await redis.quit();
   }
 }
 
-export async function dropRedisKeys(prefix: string, url = SHARED_REDIS_URL): Promise<void> {
-  const redis = new Redis(url);
-  try {
+/** The keys under a prefix, and a way to remove them when the suite ends. */
+export function redisKeys(prefix: string, url = SHARED_REDIS_URL): Promise<string[]> {
+  return withRedis(url, (redis) => redis.keys(`${prefix}*`));
+}
+
+export function dropRedisKeys(prefix: string, url = SHARED_REDIS_URL): Promise<void> {
+  return withRedis(url, async (redis) => {
     const keys = await redis.keys(`${prefix}*`);
     if (keys.length > 0) await redis.del(...keys);
-  } finally {
-    redis.disconnect();
-  }
+  });
 }
 
 /** A distinct client address per call, sent as X-Forwarded-For (trusted from loopback). */

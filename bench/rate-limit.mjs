@@ -3,8 +3,9 @@
 // same data: limits off (the baseline), limits on with counters in process memory, and limits
 // on with counters in Redis. Limits are set high enough that nothing is refused, so every
 // request pays for its count. Each variant runs ROUNDS times, interleaved; medians count.
-// BENCH_DATABASE_URL runs it on PostgreSQL instead of the embedded database; BENCH_REDIS_URL
-// names the Redis (default redis://127.0.0.1:6379).
+// BENCH_DATABASE_URL (a PostgreSQL database to connect to, e.g. postgres://postgres@127.0.0.1/postgres)
+// runs it on a fresh database created there instead of the embedded one; BENCH_REDIS_URL names
+// the Redis (default redis://127.0.0.1:6379).
 import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -14,6 +15,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 
 const run = promisify(execFile);
 const ROUNDS = 3;
@@ -49,10 +51,35 @@ async function waitFor(url) {
   throw new Error(`${url} did not answer`);
 }
 
-/** Starts the server with `env`, runs `work(base)`, stops it. */
-async function withServer(dataDir, env, work) {
+/** A fresh PostgreSQL database for the run when BENCH_DATABASE_URL is set, else the embedded one. */
+async function benchDatabase() {
+  const admin = process.env.BENCH_DATABASE_URL;
+  if (!admin) return { env: {}, drop: async () => {} };
+  const name = `keyshelf_bench_${randomUUID().replaceAll('-', '')}`;
+  const sql = async (statement) => {
+    const client = new pg.Client({ connectionString: admin });
+    await client.connect();
+    try {
+      await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  };
+  await sql(`CREATE DATABASE ${name}`);
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return { env: { DATABASE_URL: url.toString() }, drop: () => sql(`DROP DATABASE ${name}`) };
+}
+
+/** CPU seconds (user + system) the process has used so far, from /proc. */
+async function cpuSeconds(pid) {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+/** Starts the server with `env`, runs `work(base, pid)`, stops it. */
+async function withServer(dataDir, database, env, work) {
   const port = await freePort();
-  const database = process.env.BENCH_DATABASE_URL ? { DATABASE_URL: process.env.BENCH_DATABASE_URL } : {};
   const server = spawn(process.execPath, ['dist/src/main.js'], {
     env: { ...process.env, ...database, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -60,11 +87,40 @@ async function withServer(dataDir, env, work) {
   const exited = new Promise((resolve) => server.on('exit', resolve));
   try {
     await waitFor(`http://127.0.0.1:${port}/health/ready`);
-    return await work(`http://127.0.0.1:${port}`);
+    return await work(`http://127.0.0.1:${port}`, server.pid);
   } finally {
     server.kill('SIGTERM');
     await exited;
   }
+}
+
+/** The limiter alone, in this process: mean time of one count, sequentially and 16 at a time. */
+async function limiterAlone() {
+  const { loadConfig } = await import('../dist/src/config/config.js');
+  const { RateLimits } = await import('../dist/src/rate-limit/rate-limits.service.js');
+  const { pino } = await import('pino');
+  const rows = [];
+  for (const [name, env] of [
+    ['memory', HIGH],
+    ['Redis', { ...HIGH, REDIS_URL, REDIS_KEY_PREFIX: PREFIX }],
+  ]) {
+    const limits = new RateLimits(loadConfig(env), pino({ level: 'warn' }));
+    await limits.onModuleInit();
+    const key = (i) => `bench:10.0.${(i >> 8) & 255}.${i & 255}`;
+    const count = 20_000;
+    for (let i = 0; i < 1000; i += 1) await limits.charge('standard', key(i));
+    let start = process.hrtime.bigint();
+    for (let i = 0; i < count; i += 1) await limits.charge('standard', key(i));
+    const sequential = Number(process.hrtime.bigint() - start) / 1e3 / count;
+    start = process.hrtime.bigint();
+    for (let i = 0; i < count; i += CONNECTIONS) {
+      await Promise.all(Array.from({ length: CONNECTIONS }, (_, j) => limits.charge('standard', key(i + j))));
+    }
+    const concurrent = Number(process.hrtime.bigint() - start) / 1e3 / count;
+    await limits.onApplicationShutdown();
+    rows.push(`limiter alone, ${name}: ${sequential.toFixed(1)} µs per count one at a time, ${concurrent.toFixed(1)} µs per count ${CONNECTIONS} at a time`);
+  }
+  return rows;
 }
 
 function load(url, token, duration) {
@@ -75,28 +131,35 @@ async function main() {
   const dir = await mkdtemp(join(tmpdir(), 'keyshelf-bench-'));
   await run('npm', ['run', 'build', '--silent']);
   const results = new Map(VARIANTS.map((variant) => [variant.name, []]));
+  const database = await benchDatabase();
   try {
     for (let round = 0; round < ROUNDS; round += 1) {
       for (const variant of VARIANTS) {
-        const result = await withServer(dir, variant.env, async (base) => {
+        const result = await withServer(dir, database.env, variant.env, async (base, pid) => {
           const token = (await readFile(join(dir, 'admin-token'), 'utf8')).trim();
           const url = `${base}/v1/accounts/default/me`;
           await load(url, token, 2); // warm-up
-          return load(url, token, DURATION_SECONDS);
+          const cpuBefore = await cpuSeconds(pid);
+          const measured = await load(url, token, DURATION_SECONDS);
+          // Server CPU per request: what the limiter adds, less distorted than throughput by
+          // whatever else the machine runs.
+          return { ...measured, cpuMicros: ((await cpuSeconds(pid)) - cpuBefore) * 1e6 / measured.requests.total };
         });
         if (result.non2xx > 0 || result.errors > 0) throw new Error(`${variant.name}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
         results.get(variant.name).push(result);
       }
     }
+    for (const row of await limiterAlone()) console.log(row);
     const baseline = median(results.get('limits off').map((r) => r.requests.average));
     for (const variant of VARIANTS) {
       const rounds = results.get(variant.name);
       const rate = median(rounds.map((r) => r.requests.average));
       const p50 = median(rounds.map((r) => r.latency.p50));
       const p99 = median(rounds.map((r) => r.latency.p99));
+      const cpu = median(rounds.map((r) => r.cpuMicros));
       console.log(
         `GET /me, ${CONNECTIONS} connections, ${variant.name}: ${rate.toFixed(0)} req/s (${((rate / baseline) * 100).toFixed(1)} % of limits off), ` +
-          `latency p50 ${p50} ms, p99 ${p99} ms`,
+          `server CPU ${cpu.toFixed(0)} µs per request, latency p50 ${p50} ms, p99 ${p99} ms; rounds ${rounds.map((r) => r.requests.average.toFixed(0)).join(', ')} req/s`,
       );
     }
   } finally {
@@ -104,6 +167,7 @@ async function main() {
     const keys = await redis.keys(`${PREFIX}*`).catch(() => []);
     if (keys.length > 0) await redis.del(...keys);
     redis.disconnect();
+    await database.drop();
     await rm(dir, { recursive: true, force: true });
   }
 }

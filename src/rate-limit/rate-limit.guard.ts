@@ -77,10 +77,16 @@ export class RateLimitGuard implements CanActivate {
   }
 }
 
-/** Every limited answer reports the tightest budget it drew on (the one that refused, if any). */
+/**
+ * Every limited answer reports the budget that binds: on a 429 the refusing one that frees up
+ * last, otherwise the one with the fewest requests left.
+ */
 function writeHeaders(res: Response, charges: Charge[]): void {
   const refused = charges.filter((charge) => !charge.allowed);
-  const shown = (refused.length > 0 ? refused : charges).reduce((a, b) => (b.remaining < a.remaining || (b.remaining === a.remaining && b.resetAt > a.resetAt) ? b : a));
+  const shown =
+    refused.length > 0
+      ? refused.reduce((a, b) => (b.resetAt > a.resetAt ? b : a))
+      : charges.reduce((a, b) => (b.remaining < a.remaining ? b : a));
   res.setHeader('X-RateLimit-Limit', String(shown.limit));
   res.setHeader('X-RateLimit-Remaining', String(shown.remaining));
   res.setHeader('X-RateLimit-Reset', String(Math.ceil(shown.resetAt / 1000)));

@@ -3,9 +3,8 @@
 // same data: limits off (the baseline), limits on with counters in process memory, and limits
 // on with counters in Redis. Limits are set high enough that nothing is refused, so every
 // request pays for its count. Each variant runs ROUNDS times, interleaved; medians count.
-// BENCH_DATABASE_URL (a PostgreSQL database to connect to, e.g. postgres://postgres@127.0.0.1/postgres)
-// runs it on a fresh database created there instead of the embedded one; BENCH_REDIS_URL names
-// the Redis (default redis://127.0.0.1:6379).
+// Runs on PostgreSQL (BENCH_DATABASE_URL, default the local server), in a database of its own;
+// BENCH_REDIS_URL names the Redis (default redis://127.0.0.1:6379).
 import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -51,10 +50,9 @@ async function waitFor(url) {
   throw new Error(`${url} did not answer`);
 }
 
-/** A fresh PostgreSQL database for the run when BENCH_DATABASE_URL is set, else the embedded one. */
+/** A fresh PostgreSQL database for the run. */
 async function benchDatabase() {
-  const admin = process.env.BENCH_DATABASE_URL;
-  if (!admin) return { env: {}, drop: async () => {} };
+  const admin = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const name = `keyshelf_bench_${randomUUID().replaceAll('-', '')}`;
   const sql = async (statement) => {
     const client = new pg.Client({ connectionString: admin });

@@ -1,7 +1,9 @@
 // `npm run bench`: artifact upload and download of a 100 MiB file, each beside a baseline run on
 // the same machine in the same run (SPEC §10):
-//  - upload (curl PUT to the signed URL) vs `sha256sum` + `cp` of the same file;
-//  - 16 concurrent downloads of the signed URL vs nginx `sendfile` serving the same file;
+//  - upload (curl PUT to the signed URL; the generic registry's PUT, raw and as a form) vs
+//    `sha256sum` + `cp` of the same file;
+//  - 16 concurrent downloads (the signed URL; the generic registry's GET) vs nginx `sendfile`
+//    serving the same file;
 // with the server's resident memory sampled from /proc during each phase. Each measure runs
 // three times, alternating with its baseline; medians (and the largest memory growth) count.
 import { execFile, spawn } from 'node:child_process';
@@ -90,13 +92,23 @@ async function main() {
     await api(base, token, 'POST', '/products', { data: { type: 'products', attributes: { name: 'Bench', code: 'bench', distributionStrategy: 'OPEN' } } });
     await api(base, token, 'POST', '/releases', { data: { type: 'releases', attributes: { version: '1.0.0', channel: 'stable', status: 'PUBLISHED' }, relationships: { product: rel('products', 'bench') } } });
     // Each measure runs ROUNDS times, alternating with its baseline; medians are reported.
-    const uploads = [];
+    const generic = `${base}/engines/generic/bench`;
+    const uploadKinds = {
+      'curl PUT': async (round) => {
+        const created = await api(base, token, 'POST', '/artifacts', { data: { type: 'artifacts', attributes: { filename: `artifact-${round}.bin`, filesize: SIZE }, relationships: { release: rel('releases', '1.0.0') } } }, { Prefer: 'no-redirect' });
+        return ['-X', 'PUT', '--upload-file', file, created.res.headers.get('location')];
+      },
+      'generic PUT': async (round) => ['--user', `bench:${token}`, '--upload-file', file, `${generic}/1.0.0/raw-${round}.bin?product=bench`],
+      'generic PUT, form': async (round) => ['--user', `bench:${token}`, '-X', 'PUT', '-F', `file=@${file}`, `${generic}/1.0.0/form-${round}.bin?product=bench`],
+    };
+    const uploads = Object.fromEntries(Object.keys(uploadKinds).map((kind) => [kind, []]));
     const baselineUploads = [];
     for (let round = 0; round < ROUNDS; round += 1) {
-      const created = await api(base, token, 'POST', '/artifacts', { data: { type: 'artifacts', attributes: { filename: `artifact-${round}.bin`, filesize: SIZE }, relationships: { release: rel('releases', '1.0.0') } } }, { Prefer: 'no-redirect' });
-      const uploadUrl = created.res.headers.get('location');
-      // The server streams to disk while hashing (and fsyncs); the baseline hashes and copies.
-      uploads.push(await measured(server.pid, () => run('curl', ['-sSf', '-o', '/dev/null', '-X', 'PUT', '--upload-file', file, uploadUrl])));
+      for (const [kind, args] of Object.entries(uploadKinds)) {
+        const curlArgs = ['-sSf', '-o', '/dev/null', ...(await args(round))];
+        // The server streams to disk while hashing (and fsyncs); the baseline hashes and copies.
+        uploads[kind].push(await measured(server.pid, () => run('curl', curlArgs)));
+      }
       baselineUploads.push(
         await seconds(async () => {
           await run('sha256sum', [file]);
@@ -117,35 +129,43 @@ async function main() {
     // Downloads: 16 at once through the signed URL, and the same file from nginx sendfile.
     const download = await api(base, token, 'GET', '/artifacts/artifact-0.bin', null, { Prefer: 'no-redirect' });
     const downloadUrl = download.res.headers.get('location');
-    const downloads = [];
+    const downloadKinds = { 'signed URL': ['-sSf', '-o', '/dev/null', downloadUrl], 'generic GET': ['-sSf', '-o', '/dev/null', '--user', `bench:${token}`, `${generic}/1.0.0/raw-0.bin`] };
+    const downloads = Object.fromEntries(Object.keys(downloadKinds).map((kind) => [kind, []]));
     const baselineDownloads = [];
     for (let round = 0; round < ROUNDS; round += 1) {
-      downloads.push(await measured(server.pid, () => curlMany(Array(CONCURRENCY).fill(downloadUrl))));
+      for (const [kind, args] of Object.entries(downloadKinds)) {
+        downloads[kind].push(await measured(server.pid, () => Promise.all(Array.from({ length: CONCURRENCY }, () => run('curl', args)))));
+      }
       baselineDownloads.push(await seconds(() => curlMany(Array(CONCURRENCY).fill(`http://127.0.0.1:${NGINX_PORT}/artifact.bin`))));
     }
-    const upload = { elapsed: median(uploads.map((u) => u.elapsed)), growth: Math.max(...uploads.map((u) => u.growth)) };
+    const summary = (samples) => ({ elapsed: median(samples.map((u) => u.elapsed)), growth: Math.max(...samples.map((u) => u.growth)) });
     const baselineUpload = median(baselineUploads);
-    const served = { elapsed: median(downloads.map((d) => d.elapsed)), growth: Math.max(...downloads.map((d) => d.growth)) };
     const baselineDownload = median(baselineDownloads);
 
     const mibps = (bytes, s) => bytes / MiB / s;
     const rows = [
-      {
-        measure: 'upload 100 MiB (curl PUT)',
-        keyshelf: `${mibps(SIZE, upload.elapsed).toFixed(0)} MiB/s`,
-        baseline: `${mibps(SIZE, baselineUpload).toFixed(0)} MiB/s (sha256sum + cp)`,
-        ratio: baselineUpload / upload.elapsed,
-        target: 0.5,
-        memory: upload.growth,
-      },
-      {
-        measure: `download 100 MiB × ${CONCURRENCY} concurrent`,
-        keyshelf: `${mibps(SIZE * CONCURRENCY, served.elapsed).toFixed(0)} MiB/s`,
-        baseline: `${mibps(SIZE * CONCURRENCY, baselineDownload).toFixed(0)} MiB/s (nginx sendfile)`,
-        ratio: baselineDownload / served.elapsed,
-        target: 0.5,
-        memory: served.growth,
-      },
+      ...Object.entries(uploads).map(([kind, samples]) => {
+        const upload = summary(samples);
+        return {
+          measure: `upload 100 MiB (${kind})`,
+          keyshelf: `${mibps(SIZE, upload.elapsed).toFixed(0)} MiB/s`,
+          baseline: `${mibps(SIZE, baselineUpload).toFixed(0)} MiB/s (sha256sum + cp)`,
+          ratio: baselineUpload / upload.elapsed,
+          target: 0.5,
+          memory: upload.growth,
+        };
+      }),
+      ...Object.entries(downloads).map(([kind, samples]) => {
+        const served = summary(samples);
+        return {
+          measure: `download 100 MiB × ${CONCURRENCY} concurrent (${kind})`,
+          keyshelf: `${mibps(SIZE * CONCURRENCY, served.elapsed).toFixed(0)} MiB/s`,
+          baseline: `${mibps(SIZE * CONCURRENCY, baselineDownload).toFixed(0)} MiB/s (nginx sendfile)`,
+          ratio: baselineDownload / served.elapsed,
+          target: 0.5,
+          memory: served.growth,
+        };
+      }),
     ];
     let ok = true;
     for (const row of rows) {

@@ -7,7 +7,9 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 const run = (args, env = process.env) => spawnSync(process.execPath, args, { stdio: 'inherit', env }).status ?? 1;
 const summary = (passed, failed) => process.stdout.write(`\n${passed} passed, ${failed} failed\n`);
 
-if (run(['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--noEmit']) !== 0) {
+// Type-check everything, then build dist/ once: suites that spawn the server or the CLI run that
+// build and never rebuild it themselves (a rebuild under a running suite breaks it).
+if (run(['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--noEmit']) !== 0 || run(['scripts/build.mjs']) !== 0) {
   summary(0, 1);
   process.exit(1);
 }

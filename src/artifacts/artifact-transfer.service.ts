@@ -8,6 +8,7 @@ import type { RequestContext } from '../auth/decorators.js';
 import { DomainError, Errors } from '../common/errors.js';
 import { stateOf } from '../common/request-context.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { ArtifactMetadata } from '../database/entities/artifact-metadata.entity.js';
 import { Artifact } from '../database/entities/artifact.entity.js';
 import { Release } from '../database/entities/release.entity.js';
 import { EventsService } from '../events/events.service.js';
@@ -38,29 +39,58 @@ export class ArtifactTransfer {
 
   /**
    * Where to download from, after counting the download (before the response, so the next
-   * request sees it). An artifact that is not UPLOADED, or whose release is YANKED, is
-   * downloadable by nobody; those who see its document get 422.
+   * request sees it); null for an artifact that is not UPLOADED or whose release is YANKED,
+   * which is downloadable by nobody: those who still see its document (staff, the owning
+   * product) get it without a Location, as Keygen answers (SPEC §3.5).
    */
-  async downloadUrl(ctx: RequestContext, req: Request, artifact: Artifact, count = true): Promise<string> {
-    await this.assertDownloadable(artifact);
+  async downloadUrl(ctx: RequestContext, req: Request, artifact: Artifact, count = true): Promise<string | null> {
+    if (!(await this.isDownloadable(artifact))) return null;
     const location =
       (await this.store.presignedDownloadUrl(artifact.storageKey!, artifact.filename, this.config.signedUrlTtlSeconds)) ??
       this.urls.sign(req, 'download', artifact.accountId, artifact.id, artifact.filename);
-    if (!count) return location;
+    if (count) await this.countDownload(ctx, artifact);
+    return location;
+  }
+
+  /**
+   * An engine route that serves files at its own URL (SPEC §6.3), for an artifact the caller may
+   * read: the bytes as the signed URL serves them on the filesystem driver, a 303 to a presigned
+   * URL on object storage. A GET counts the download before answering; HEAD counts nothing.
+   */
+  async deliver(ctx: RequestContext, req: Request, res: Response, artifact: Artifact): Promise<void> {
+    // Downloadable by nobody (not uploaded, or its release yanked): an engine URL has no document to show instead.
+    if (!(await this.isDownloadable(artifact))) throw Errors.notFound('file');
+    const count = req.method === 'HEAD' ? undefined : () => this.countDownload(ctx, artifact);
+    const presigned = await this.store.presignedDownloadUrl(artifact.storageKey!, artifact.filename, this.config.signedUrlTtlSeconds);
+    if (!presigned) return this.sendBytes(artifact, req, res, count);
+    await count?.();
+    res.status(303).setHeader('Location', presigned);
+    res.end();
+  }
+
+  private async countDownload(ctx: RequestContext, artifact: Artifact): Promise<void> {
     await this.db.transaction(async (manager) => {
       await manager.query('UPDATE artifacts SET downloads = downloads + 1 WHERE id = $1', [artifact.id]);
       await this.events.record(manager, ctx, 'artifact.downloaded', { type: 'artifacts', id: artifact.id });
     });
     artifact.downloads = Number(artifact.downloads) + 1;
-    return location;
   }
 
-  private async assertDownloadable(artifact: Artifact): Promise<void> {
-    if (artifact.status !== 'UPLOADED' || !artifact.storageKey) {
-      throw Errors.unprocessable('ARTIFACT_NOT_UPLOADED', 'the artifact has no uploaded bytes to download');
-    }
-    const release = await this.db.getRepository(Release).findOneByOrFail({ id: artifact.releaseId });
-    if (release.status === 'YANKED') throw Errors.unprocessable('RELEASE_YANKED', 'the release was yanked; its artifacts are not downloadable');
+  /**
+   * A wheel's core metadata (`{file-url}.metadata`, PEP 658/714), as stored at upload: for those
+   * who may download the file, and counted as no download. 404 when the file has none.
+   */
+  async coreMetadata(artifact: Artifact): Promise<{ content: Buffer; sha256: string }> {
+    const row = (await this.isDownloadable(artifact)) ? await this.db.getRepository(ArtifactMetadata).findOneBy({ artifactId: artifact.id, accountId: artifact.accountId }) : null;
+    if (!row?.content || !row.sha256) throw Errors.notFound('metadata file');
+    return { content: row.content, sha256: row.sha256 };
+  }
+
+  /** UPLOADED, and its release neither YANKED nor deleted since the artifact was read (SPEC §3.5). */
+  private async isDownloadable(artifact: Artifact): Promise<boolean> {
+    if (artifact.status !== 'UPLOADED' || !artifact.storageKey) return false;
+    const release = await this.db.getRepository(Release).findOneBy({ id: artifact.releaseId });
+    return release !== null && release.status !== 'YANKED';
   }
 
   /** PUT to the signed upload URL. */
@@ -121,13 +151,21 @@ export class ArtifactTransfer {
     return repo.findOneByOrFail({ id: artifactId });
   }
 
-  /** GET or HEAD on the signed download URL: the bytes, with ranges, ETag and disposition. */
+  /** GET or HEAD on the signed download URL. */
   async serve(accountId: string, artifactId: string, req: Request, res: Response): Promise<void> {
     this.urls.verify('download', accountId, artifactId, req.query);
     const artifact = await this.db.getRepository(Artifact).findOneBy({ id: artifactId, accountId });
     if (!artifact || artifact.status !== 'UPLOADED' || !artifact.storageKey) throw Errors.notFound('artifact');
     const release = await this.db.getRepository(Release).findOneBy({ id: artifact.releaseId });
     if (!release || release.status === 'YANKED') throw Errors.notFound('artifact');
+    await this.sendBytes(artifact, req, res);
+  }
+
+  /**
+   * The bytes of a downloadable artifact, with ranges, ETag and disposition (SPEC §3.5).
+   * `beforeBody` runs once the answer is known to carry bytes (200 or 206), before anything is sent.
+   */
+  private async sendBytes(artifact: Artifact, req: Request, res: Response, beforeBody?: () => Promise<void>): Promise<void> {
     const size = Number(artifact.size);
     const etag = `"${artifact.sha256}"`;
     res.setHeader('Accept-Ranges', 'bytes');
@@ -159,12 +197,13 @@ export class ArtifactTransfer {
       res.status(200);
       res.setHeader('Content-Length', String(size));
     }
+    await beforeBody?.();
     if (req.method === 'HEAD' || size === 0) {
       res.end();
       return;
     }
     try {
-      await pipeline(await this.store.open(artifact.storageKey, range), res);
+      await pipeline(await this.store.open(artifact.storageKey!, range), res);
     } catch (error) {
       // A client that goes away mid-download is not a server error.
       if ((error as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw error;

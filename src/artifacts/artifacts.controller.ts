@@ -1,6 +1,6 @@
-import { Body, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
+import { Body, Delete, Get, HttpCode, Param, Patch, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { Ctx, Public, type RequestContext } from '../auth/decorators.js';
 import { AccountRoute } from '../common/account-route.js';
 import { Errors } from '../common/errors.js';
@@ -40,7 +40,7 @@ export class ArtifactsController {
 
   @Get(':id')
   @Public()
-  @ApiOperation({ summary: 'Download: 303 to a signed URL (Prefer: no-redirect → 200 with Location; no-download → 200, nothing counted)' })
+  @ApiOperation({ summary: 'Download: 303 to a signed URL (Prefer: no-redirect → 200 with Location; no-download → 200, nothing counted); 200 without Location when not downloadable' })
   async download(@Ctx() ctx: RequestContext, @Param('id') id: string, @Query() raw: Raw, @Req() req: Request) {
     const artifact = await this.artifacts.find(ctx, id, parseListQuery(raw, ARTIFACT_LOOKUP_FILTERS));
     return this.downloadDocument(ctx, req, artifact);
@@ -48,10 +48,12 @@ export class ArtifactsController {
 
   @Get(':id/*filename')
   @Public()
-  @ApiOperation({ summary: 'Vanity download URL for package managers' })
-  async vanity(@Ctx() ctx: RequestContext, @Param('id') id: string, @Param('filename') filename: string[], @Req() req: Request) {
+  @ApiOperation({ summary: "Vanity download URL for package managers; `{filename}.metadata` serves a wheel's core metadata (PEP 658)" })
+  async vanity(@Ctx() ctx: RequestContext, @Param('id') id: string, @Param('filename') filename: string[], @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const artifact = await this.artifacts.find(ctx, id);
-    if (artifact.filename !== filename.join('/')) throw Errors.notFound('artifact');
+    const path = filename.join('/');
+    if (path === `${artifact.filename}.metadata`) return this.coreMetadata(req, res, await this.transfer.coreMetadata(artifact));
+    if (artifact.filename !== path) throw Errors.notFound('artifact');
     return this.downloadDocument(ctx, req, artifact);
   }
 
@@ -76,11 +78,25 @@ export class ArtifactsController {
     await this.artifacts.remove(ctx, id);
   }
 
+  /** The metadata file as PEP 658 asks: its bytes exactly, the sha256 of the page's hash as ETag. */
+  private coreMetadata(req: Request, res: Response, metadata: { content: Buffer; sha256: string }): StreamableFile | undefined {
+    const etag = `"${metadata.sha256}"`;
+    res.setHeader('ETag', etag);
+    res.setHeader('Cache-Control', 'private, no-cache');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    if (req.headers['if-none-match'] === etag) {
+      res.status(304);
+      return undefined;
+    }
+    return new StreamableFile(metadata.content, { type: 'text/plain; charset=utf-8', length: metadata.content.length });
+  }
+
   private async downloadDocument(ctx: RequestContext, req: Request, artifact: Artifact): Promise<JsonApiDocument> {
     const prefer = preferences(req);
     if (prefer.has('no-download')) return new JsonApiDocument({ data: serializeArtifact(artifact) });
     // HEAD answers like GET but downloads nothing, so it counts nothing.
     const location = await this.transfer.downloadUrl(ctx, req, artifact, req.method !== 'HEAD');
+    if (location === null) return new JsonApiDocument({ data: serializeArtifact(artifact) });
     return new JsonApiDocument({ data: serializeArtifact(artifact) }, prefer.has('no-redirect') ? 200 : 303, { Location: location });
   }
 }

@@ -10,7 +10,7 @@ import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { Artifact, ARTIFACT_STATUSES } from '../database/entities/artifact.entity.js';
 import { Release } from '../database/entities/release.entity.js';
 import { EventsService } from '../events/events.service.js';
-import { channelSet, findRelease, narrowReleases, type ReleaseNarrowing } from '../releases/release-queries.js';
+import { channelSet, findRelease, lockRelease, narrowReleases, type ReleaseNarrowing } from '../releases/release-queries.js';
 import { BLOB_STORE, type BlobStore } from '../storage/blob-store.js';
 import { checkFilename, parseChecksum, resolveFiletype } from './artifact-rules.js';
 import type { CreateArtifactAttributes, UpdateArtifactAttributes } from './dto/artifact-attributes.js';
@@ -62,9 +62,10 @@ export class ArtifactsService {
       if (!(ARTIFACT_STATUSES as readonly string[]).includes(status)) throw Errors.badParameter('status', 'status must be WAITING, UPLOADED or FAILED');
       qb.andWhere('a.status = :status', { status });
     }
+    // Stored lowercased (SPEC §3.5), so matched case-insensitively by lowercasing the filter.
     for (const name of ['filetype', 'platform', 'arch'] as const) {
       const value = singleFilter(query, name);
-      if (value !== undefined) qb.andWhere(`lower(a.${name}) = lower(:${name})`, { [name]: value });
+      if (value !== undefined) qb.andWhere(`a.${name} = :${name}`, { [name]: value.toLowerCase() });
     }
     return paged(qb, 'a', query).getManyAndCount();
   }
@@ -78,6 +79,13 @@ export class ArtifactsService {
     const artifact = await qb.orderBy('ar.sort_key', 'DESC').addOrderBy('a.created_at', 'DESC').limit(1).getOne();
     if (!artifact) throw Errors.notFound('artifact');
     return artifact;
+  }
+
+  /** The visible file of that name (case-insensitive) in exactly that version of a package; null when none. */
+  findInVersion(ctx: RequestContext, packageId: string, version: string, filename: string): Promise<Artifact | null> {
+    return this.visibleArtifacts(ctx)
+      .andWhere('ar.package_id = :package AND ar.version = :version AND lower(a.filename) = lower(:filename)', { package: packageId, version, filename })
+      .getOne();
   }
 
   async create(ctx: RequestContext, body: ResourceBody<CreateArtifactAttributes>, narrowing: ReleaseNarrowing = {}): Promise<Artifact> {
@@ -97,7 +105,7 @@ export class ArtifactsService {
           filename,
           filetype: resolvedType,
           filesize: filesize ?? null,
-          platform: platform ?? null,
+          platform: platform ? platform.toLowerCase() : null,
           arch: arch ? arch.toLowerCase() : null,
           checksum: checksum ?? null,
           signature: signature ?? null,
@@ -143,12 +151,23 @@ export class ArtifactsService {
     });
   }
 
-  /** Removes the row now and the bytes right after; they are never served again. */
-  async remove(ctx: RequestContext, id: string): Promise<void> {
+  /**
+   * Removes the row now and the bytes right after; they are never served again. With
+   * `dropEmptyRelease`, a release left without files goes too (the generic registry, SPEC §6.3).
+   */
+  async remove(ctx: RequestContext, id: string, options: { dropEmptyRelease?: boolean } = {}): Promise<void> {
     const key = await this.db.transaction(async (manager) => {
       const artifact = await this.findWritable(ctx, id, manager);
-      await manager.getRepository(Artifact).delete({ id: artifact.id, accountId: ctx.account.id });
+      // The release row is locked first: a concurrent publish into it waits (and re-creates it if
+      // this empties and deletes it), and a concurrent delete of it finds nothing left to delete.
+      if (!(await lockRelease(manager, artifact.releaseId))) throw Errors.notFound('artifact');
+      const deleted = await manager.getRepository(Artifact).delete({ id: artifact.id, accountId: ctx.account.id });
+      if (!deleted.affected) throw Errors.notFound('artifact');
       await this.events.record(manager, ctx, 'artifact.deleted', { type: 'artifacts', id: artifact.id });
+      if (options.dropEmptyRelease && !(await manager.getRepository(Artifact).existsBy({ releaseId: artifact.releaseId }))) {
+        await manager.getRepository(Release).delete({ id: artifact.releaseId, accountId: ctx.account.id });
+        await this.events.record(manager, ctx, 'release.deleted', { type: 'releases', id: artifact.releaseId });
+      }
       return artifact.storageKey;
     });
     if (key) await this.store.remove(key).catch(() => undefined);
@@ -163,7 +182,9 @@ export class ArtifactsService {
 
   private async findWritable(ctx: RequestContext, id: string, manager: EntityManager): Promise<Artifact> {
     const artifact = await this.find(ctx, id, undefined, manager);
-    const release = await manager.getRepository(Release).findOneByOrFail({ id: artifact.releaseId });
+    const release = await manager.getRepository(Release).findOneBy({ id: artifact.releaseId });
+    // Its release was deleted since the lookup (a concurrent delete): the artifact went with it.
+    if (!release) throw Errors.notFound('artifact');
     ReleaseRules.assertWrite(ctx.bearer, release.productId, 'change this artifact');
     return artifact;
   }

@@ -50,7 +50,7 @@ export interface PublishFile {
    * (twine retries after a 5xx) and 409 otherwise; `conflict` always answers 409, before reading.
    */
   duplicates: 'identical' | 'conflict';
-  /** A filename once published into the package is never accepted again with other bytes (PyPI). */
+  /** A filename once published into the package is never accepted again with other bytes (PyPI), even after the package was deleted. */
   keepFilenames: boolean;
 }
 
@@ -213,7 +213,7 @@ export class PublishService {
       }
       throw fileExists();
     }
-    if (file.keepFilenames && (await this.usedWithOtherBytes(this.db.manager, pkg.id, file.filename, sha256))) throw filenameReused();
+    if (file.keepFilenames && (await this.usedWithOtherBytes(this.db.manager, pkg, file.filename, sha256))) throw filenameReused();
     return null;
   }
 
@@ -228,11 +228,11 @@ export class PublishService {
     const { release, created: releaseCreated } = await this.releaseFor(manager, ctx, pkg, target);
     if (file.keepFilenames) {
       await manager.query(
-        `INSERT INTO package_filenames (account_id, package_id, filename, sha256) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (package_id, lower(filename)) DO NOTHING`,
-        [ctx.account.id, pkg.id, file.filename, blob.staged.sha256],
+        `INSERT INTO package_filenames (account_id, package_key, filename, sha256) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (account_id, lower(package_key), lower(filename)) DO NOTHING`,
+        [ctx.account.id, pkg.key, file.filename, blob.staged.sha256],
       );
-      if (await this.usedWithOtherBytes(manager, pkg.id, file.filename, blob.staged.sha256)) throw filenameReused();
+      if (await this.usedWithOtherBytes(manager, pkg, file.filename, blob.staged.sha256)) throw filenameReused();
     }
     const artifact = await manager.getRepository(Artifact).save({
       id: blob.id,
@@ -282,36 +282,56 @@ export class PublishService {
     return { pkg, created };
   }
 
-  /** The version's release, created PUBLISHED when missing (uploading is publishing, as on PyPI). */
+  /**
+   * The version's release, created PUBLISHED when missing (uploading is publishing, as on PyPI),
+   * and key-share locked until the artifact commits: a concurrent delete of the version (or of
+   * its last file) then waits for this publish, or, if it deleted the release first, the
+   * release is created again here, never a foreign-key failure or a file cascaded away.
+   */
   private async releaseFor(manager: EntityManager, ctx: RequestContext, pkg: Package, target: Target): Promise<{ release: Release; created: boolean }> {
     const { version } = target;
-    const inserted = await manager
-      .createQueryBuilder()
-      .insert()
-      .into(Release)
-      .values({
-        accountId: ctx.account.id,
-        productId: pkg.productId,
-        packageId: pkg.id,
-        version,
-        ...semverColumns(target.parsed),
-        channel: target.channel,
-        status: 'PUBLISHED',
-        metadata: {},
-      })
-      .orIgnore()
-      .execute();
-    const release = await manager.getRepository(Release).findOneByOrFail({ accountId: ctx.account.id, packageId: pkg.id, version });
-    if (release.status === 'YANKED') throw releaseYanked(version);
-    return { release, created: (inserted.raw as unknown[]).length > 0 };
+    for (let attempt = 1; ; attempt++) {
+      const inserted = await manager
+        .createQueryBuilder()
+        .insert()
+        .into(Release)
+        .values({
+          accountId: ctx.account.id,
+          productId: pkg.productId,
+          packageId: pkg.id,
+          version,
+          ...semverColumns(target.parsed),
+          channel: target.channel,
+          status: 'PUBLISHED',
+          metadata: {},
+        })
+        .orIgnore()
+        .execute();
+      const release = await manager
+        .getRepository(Release)
+        .createQueryBuilder('r')
+        .setLock('for_key_share')
+        .where('r.account_id = :account AND r.package_id = :pkg AND r.version = :version', { account: ctx.account.id, pkg: pkg.id, version })
+        .getOne();
+      if (release) {
+        if (release.status === 'YANKED') throw releaseYanked(version);
+        return { release, created: (inserted.raw as unknown[]).length > 0 };
+      }
+      // Deleted between the insert and the lock by a concurrent delete: create it again.
+      if (attempt === 3) throw Errors.conflict('VERSION_CHANGED', `Version ${version} was deleted while this file was published; retry`);
+    }
   }
 
   private packageByKey(manager: EntityManager, accountId: string, key: string): Promise<Package | null> {
     return manager.getRepository(Package).createQueryBuilder('p').where('p.account_id = :account AND lower(p.key) = lower(:key)', { account: accountId, key }).getOne();
   }
 
-  private async usedWithOtherBytes(manager: EntityManager, packageId: string, filename: string, sha256: string): Promise<boolean> {
-    const rows: { sha256: string }[] = await manager.query('SELECT sha256 FROM package_filenames WHERE package_id = $1 AND lower(filename) = lower($2)', [packageId, filename]);
+  /** Filenames are kept by package key, so they outlive a deleted package (see the PypiIndex migration). */
+  private async usedWithOtherBytes(manager: EntityManager, pkg: Package, filename: string, sha256: string): Promise<boolean> {
+    const rows: { sha256: string }[] = await manager.query(
+      'SELECT sha256 FROM package_filenames WHERE account_id = $1 AND lower(package_key) = lower($2) AND lower(filename) = lower($3)',
+      [pkg.accountId, pkg.key, filename],
+    );
     return rows.length > 0 && rows[0].sha256 !== sha256;
   }
 }

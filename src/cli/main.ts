@@ -8,8 +8,14 @@ import { storageSweep } from './storage-sweep.js';
 import { UsageError } from './args.js';
 
 const USAGE = `usage: npm run cli -- <command>
+
+commands:
   account create --slug <slug> [--name <name>] [--email <email> --password <password>]
-  storage sweep [--grace-seconds <seconds>]`;
+      create an account with an admin user; prints {"account","user","token"} as one JSON line
+  storage sweep [--grace-seconds <seconds>]
+      remove stored bytes no artifact references, and abandoned uploads older than the grace period
+
+It uses the server's configuration (DATABASE_URL, DATA_DIR, STORAGE_DRIVER, …).`;
 
 type Command = (database: Database, args: string[]) => Promise<string>;
 
@@ -23,6 +29,10 @@ const COMMANDS: Record<string, Command> = {
  * database has a single owner: with a server running on it, the CLI says so and stops.
  */
 async function main(argv: string[]): Promise<number> {
+  if (argv.length === 1 && ['--help', '-h', 'help'].includes(argv[0])) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   const name = argv.slice(0, 2).join(' ');
   const command = COMMANDS[name];
   if (!command) {

@@ -117,7 +117,7 @@ export function writeError(req: Request, res: Response, error: DomainError): voi
   state?.rateLimit?.onErrorAnswer(error, res);
   for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
   if (error.status === 401 && !res.hasHeader('WWW-Authenticate')) {
-    const scheme = state?.errorStyle && state.errorStyle !== 'jsonapi' ? 'Basic' : 'Bearer';
+    const scheme = state?.challenge ?? (state?.errorStyle && state.errorStyle !== 'jsonapi' ? 'Basic' : 'Bearer');
     res.setHeader('WWW-Authenticate', `${scheme} realm="keyshelf"`);
   }
   res.status(error.status);

@@ -7,6 +7,13 @@ import { JSONAPI } from './media-type.js';
 /** JSON:API request bodies are small; uploads never pass through this parser. */
 export const JSON_BODY_LIMIT = '1mb';
 
+/**
+ * Routes that take the raw request body whatever its Content-Type, so no parser may read it
+ * first: the signed upload URLs and the generic registry's file PUT (SPEC §3.5, §6.3). Matched
+ * on the path as sent; routing ignores case.
+ */
+const RAW_BODY_ROUTES = [/^\/storage\//i, /^\/v1\/accounts\/[^/?#]+\/engines\/generic\/[^/?#]+\/[^/?#]+\/[^/?#]+\/?(?:[?#]|$)/i];
+
 const parse = express.json({ type: [JSONAPI, 'application/json', 'application/*+json'], limit: JSON_BODY_LIMIT, strict: true });
 
 /**
@@ -17,8 +24,7 @@ const parse = express.json({ type: [JSONAPI, 'application/json', 'application/*+
 export class JsonBodyMiddleware implements NestMiddleware {
   use(req: Request, res: Response, next: NextFunction): Promise<void> | void {
     checkUrl(req.originalUrl);
-    // Signed upload URLs take the raw bytes, whatever their Content-Type (routing ignores case).
-    if (/^\/storage\//i.test(req.originalUrl)) return next();
+    if (RAW_BODY_ROUTES.some((route) => route.test(req.originalUrl))) return next();
     return new Promise<void>((resolve, reject) => parse(req, res, (error?: unknown) => (error ? reject(error) : resolve()))).then(() => {
       const problem = checkJsonValue(req.body);
       if (problem) throw new DomainError(400, 'BODY_INVALID', `The request body is not acceptable: ${problem}`);

@@ -44,7 +44,10 @@ export function requestLogMiddleware(logger: Logger) {
 export class PinoNestLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
   log(message: unknown, context?: string) {
-    this.logger.info({ context }, String(message));
+    // Nest's start-up chatter (a line per module and per route) is for debugging, not for operators.
+    const chatter = context === 'RoutesResolver' || context === 'RouterExplorer' || context === 'InstanceLoader' || context === 'NestFactory' || context === 'NestApplication';
+    if (chatter) this.logger.debug({ context }, String(message));
+    else this.logger.info({ context }, String(message));
   }
   error(message: unknown, trace?: string, context?: string) {
     this.logger.error({ context, trace }, String(message));

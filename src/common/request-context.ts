@@ -12,6 +12,8 @@ export interface RequestState {
   startedAt: bigint;
   /** Engine routes answer errors in their own protocol's form (SPEC §1.3). */
   errorStyle?: 'jsonapi' | 'json' | 'text';
+  /** The 401 challenge, when a route's clients need another than its error style implies (SPEC §1.5). */
+  challenge?: 'Basic' | 'Bearer';
   /** Set by the rate limiter: told of each error answer, so failed authentications count double (SPEC §8.4). */
   rateLimit?: { onErrorAnswer(error: { status: number; code: string }, res: Response): void };
 }

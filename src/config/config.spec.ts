@@ -47,6 +47,14 @@ describe('loadConfig (SPEC §8.1)', () => {
     expect(config.pypiUpstreamUrl).toBeNull();
   });
 
+  it('keeps the server-side and the public S3 endpoints apart', () => {
+    const env = { STORAGE_DRIVER: 's3', S3_BUCKET: 'b', S3_ENDPOINT: 'http://minio:9000' };
+    expect(loadConfig(env).storage.s3.publicEndpoint).toBeNull();
+    const config = loadConfig({ ...env, S3_PUBLIC_ENDPOINT: 'https://files.example.com/' });
+    expect(config.storage.s3.endpoint).toBe('http://minio:9000');
+    expect(config.storage.s3.publicEndpoint).toBe('https://files.example.com');
+  });
+
   it.each([
     ['PORT', { PORT: 'eighty' }],
     ['PORT', { PORT: '70000' }],
@@ -64,6 +72,10 @@ describe('loadConfig (SPEC §8.1)', () => {
     ['TRUST_PROXY', { TRUST_PROXY: '10.0.0.0/99' }],
     ['SECRET_KEY', { SECRET_KEY: 'short' }],
     ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
+    ['S3_PUBLIC_ENDPOINT', { S3_PUBLIC_ENDPOINT: 'localhost:9000' }],
+    ['S3_PUBLIC_ENDPOINT', { S3_PUBLIC_ENDPOINT: 'ftp://files.example.com' }],
+    ['S3_PUBLIC_ENDPOINT', { S3_PUBLIC_ENDPOINT: 'https://key:secret@files.example.com' }],
+    ['S3_PUBLIC_ENDPOINT', { S3_PUBLIC_ENDPOINT: 'https://files.example.com/?x=1' }],
   ])('names %s when it is bad', (variable, env) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${variable} `));

@@ -11,6 +11,8 @@ export interface AppConfig {
     driver: 'fs' | 's3';
     s3: {
       endpoint: string | null;
+      /** Where clients reach the store; presigned download URLs are signed for it (SPEC §7). */
+      publicEndpoint: string | null;
       bucket: string | null;
       region: string;
       accessKeyId: string | null;
@@ -98,6 +100,17 @@ function url(env: Env, name: string, protocols: string[], fallback: string | nul
   return raw.replace(/\/+$/, '');
 }
 
+/** An address emitted in every presigned URL: no credentials, query or fragment (SPEC §10). */
+function publicEndpoint(env: Env, name: string): string | null {
+  const value = url(env, name, ['http:', 'https:'], null);
+  if (value === null) return null;
+  const parsed = new URL(value);
+  if (parsed.username || parsed.password || parsed.search || parsed.hash) {
+    throw new ConfigError(name, 'must not carry credentials, a query or a fragment');
+  }
+  return value;
+}
+
 function redisKeyPrefix(env: Env): string {
   const raw = env.REDIS_KEY_PREFIX ?? 'keyshelf:';
   if (!/^[A-Za-z0-9:._-]{0,64}$/.test(raw)) throw new ConfigError('REDIS_KEY_PREFIX', 'must be up to 64 letters, digits or ":._-"');
@@ -125,6 +138,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const driver = oneOf(env, 'STORAGE_DRIVER', ['fs', 's3'] as const, 'fs');
   const s3 = {
     endpoint: url(env, 'S3_ENDPOINT', ['http:', 'https:'], null),
+    // The server may reach the store by a name clients cannot resolve (`http://minio:9000` in
+    // compose); presigned URLs are then signed for this address instead (SPEC §7, §9).
+    publicEndpoint: publicEndpoint(env, 'S3_PUBLIC_ENDPOINT'),
     bucket: text(env, 'S3_BUCKET'),
     region: text(env, 'S3_REGION') ?? 'us-east-1',
     accessKeyId: text(env, 'S3_ACCESS_KEY_ID'),

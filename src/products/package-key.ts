@@ -9,6 +9,11 @@ export function normalizePypiName(name: string): string {
 
 /** A valid PEP 508 project name. */
 const PYPI_NAME = /^([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9])$/;
+
+export function isPypiName(name: string): boolean {
+  return name.length <= 255 && PYPI_NAME.test(name);
+}
+
 /** Letters, digits, `.`, `-`, `_` (Gitea's generic registry), not `.` or `..`. */
 const GENERIC_KEY = /^[A-Za-z0-9._-]{1,255}$/;
 
@@ -20,11 +25,16 @@ export function packageKey(key: string, engine: EngineKey | null): string {
   const invalid = (detail: string) => Errors.unprocessable('KEY_INVALID', detail, attributePointer('key'));
   if (isUuid(key)) throw invalid('key must not look like a UUID');
   if (engine === 'pypi') {
-    if (!PYPI_NAME.test(key)) throw invalid('key must be a valid Python project name (letters, digits, ".", "-", "_")');
+    if (!isPypiName(key)) throw invalid('key must be a valid Python project name (letters, digits, ".", "-", "_")');
     return normalizePypiName(key);
   }
   if (!GENERIC_KEY.test(key) || key === '.' || key === '..') {
     throw invalid('key must be 1-255 letters, digits, ".", "-" or "_"');
   }
   return key;
+}
+
+/** A name as an engine stores it, for lookups that must not refuse it (PEP 503 form for pypi). */
+export function engineKeyForm(engine: EngineKey, name: string): string {
+  return engine === 'pypi' ? normalizePypiName(name) : name;
 }

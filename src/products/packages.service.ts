@@ -7,11 +7,13 @@ import { assertKeyFree, writeUnique } from '../common/unique.js';
 import { isUuid } from '../common/ids.js';
 import { paged, singleFilter, type ListQuery } from '../common/list-query.js';
 import { assertSameId, type ResourceBody } from '../common/resource-body.js';
-import { ENGINE_KEYS, Package } from '../database/entities/package.entity.js';
+import { Artifact } from '../database/entities/artifact.entity.js';
+import { ENGINE_KEYS, Package, type EngineKey } from '../database/entities/package.entity.js';
+import { Release } from '../database/entities/release.entity.js';
 import { EnginesService } from '../engines/engines.service.js';
 import { EventsService } from '../events/events.service.js';
 import type { CreatePackageAttributes, UpdatePackageAttributes } from './dto/package-attributes.js';
-import { normalizePypiName, packageKey } from './package-key.js';
+import { engineKeyForm, normalizePypiName, packageKey } from './package-key.js';
 import { ProductsService } from './products.service.js';
 
 export const PACKAGE_FILTERS = ['product', 'engine'] as const;
@@ -63,6 +65,50 @@ export class PackagesService {
     const pkg = await qb.getOne();
     if (!pkg) throw Errors.notFound('package');
     return pkg;
+  }
+
+  /**
+   * A package by key whatever the bearer may see. Engines must tell a package that exists but is
+   * hidden (401/403) from an unknown one (redirected upstream, or 404) (SPEC §6.1); the result is
+   * never answered to the client as a record.
+   */
+  existing(ctx: RequestContext, key: string): Promise<Package | null> {
+    return this.db.getRepository(Package).createQueryBuilder('p').where('p.account_id = :account AND lower(p.key) = lower(:key)', { account: ctx.account.id, key }).getOne();
+  }
+
+  /** Whether the bearer sees the package itself (through its product), and whether it has any uploaded file at all. */
+  async exposure(ctx: RequestContext, pkg: Package): Promise<{ visible: boolean; hasFiles: boolean }> {
+    const visible = await this.visiblePackages(ctx).andWhere('pkg.id = :id', { id: pkg.id }).getExists();
+    const [row] = await this.db.query(
+      `SELECT EXISTS (SELECT 1 FROM artifacts a JOIN releases r ON r.id = a.release_id WHERE r.package_id = $1 AND a.status = 'UPLOADED') AS "hasFiles"`,
+      [pkg.id],
+    );
+    return { visible, hasFiles: Boolean(row.hasFiles) };
+  }
+
+  /** A visible package of that engine by key, matched as the engine matches names; null when none. */
+  findOfEngine(ctx: RequestContext, engine: EngineKey, key: string, manager?: EntityManager): Promise<Package | null> {
+    return this.visiblePackages(ctx, manager)
+      .andWhere('pkg.engine = :engine AND lower(pkg.key) = lower(:key)', { engine, key: engineKeyForm(engine, key) })
+      .getOne();
+  }
+
+  /**
+   * Whether the account holds that package of an engine — or that version of it, or that file
+   * of the version — whoever may see it. Engine routes answer an anonymous caller 401 instead of
+   * 404 for what exists but is hidden, so that curl, pip and uv users send credentials
+   * (SPEC §6.1, §6.3). Never an answer by itself: callers first look up what is visible.
+   */
+  async exists(accountId: string, engine: EngineKey, key: string, path: { version?: string; filename?: string } = {}): Promise<boolean> {
+    const qb = this.db
+      .getRepository(Package)
+      .createQueryBuilder('p')
+      .where('p.account_id = :account AND p.engine = :engine AND lower(p.key) = lower(:key)', { account: accountId, engine, key: engineKeyForm(engine, key) });
+    if (path.version !== undefined) {
+      qb.innerJoin(Release, 'r', 'r.package_id = p.id AND r.version = :version', { version: path.version });
+      if (path.filename !== undefined) qb.innerJoin(Artifact, 'a', 'a.release_id = r.id AND lower(a.filename) = lower(:filename)', { filename: path.filename });
+    }
+    return qb.getExists();
   }
 
   async create(ctx: RequestContext, body: ResourceBody<CreatePackageAttributes>): Promise<Package> {

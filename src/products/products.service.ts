@@ -40,6 +40,18 @@ export class ProductsService {
     return qb.getOne();
   }
 
+  /**
+   * The id of a product whatever the bearer may see: engines that must tell a hidden record
+   * (401/403) from an unknown one (404) need it (SPEC §6.1). Never answered to the client as a record.
+   */
+  async idOf(ctx: RequestContext, idOrCode: string): Promise<string | null> {
+    const qb = this.db.getRepository(Product).createQueryBuilder('p').select('p.id', 'id').where('p.account_id = :account', { account: ctx.account.id });
+    if (isUuid(idOrCode)) qb.andWhere('p.id = :id', { id: idOrCode });
+    else qb.andWhere('lower(p.code) = lower(:code)', { code: idOrCode });
+    const row = await qb.getRawOne<{ id: string }>();
+    return row?.id ?? null;
+  }
+
   async find(ctx: RequestContext, idOrCode: string, manager?: EntityManager): Promise<Product> {
     const product = await this.findVisible(ctx, idOrCode, manager);
     if (!product) throw Errors.notFound('product');

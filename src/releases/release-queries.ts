@@ -71,3 +71,17 @@ export function parseNarrowing(query: Record<string, unknown>): ReleaseNarrowing
   }
   return narrowing;
 }
+
+/**
+ * Locks a release row against concurrent changes until the transaction ends (deletes take it
+ * before reading the release's files); false when the release no longer exists.
+ */
+export async function lockRelease(manager: EntityManager, releaseId: string): Promise<boolean> {
+  const rows: unknown[] = await manager.query('SELECT 1 FROM releases WHERE id = $1 FOR UPDATE', [releaseId]);
+  return rows.length > 0;
+}
+
+/** The visible release of exactly that version in a package (engine routes name versions, not tags). */
+export function findPackageVersion(manager: EntityManager, ctx: RequestContext, packageId: string, version: string): Promise<Release | null> {
+  return visibleReleases(manager, ctx).andWhere('r.package_id = :versionPackage AND r.version = :exactVersion', { versionPackage: packageId, exactVersion: version }).getOne();
+}

@@ -16,7 +16,7 @@ import { PackagesService } from '../products/packages.service.js';
 import { ProductsService } from '../products/products.service.js';
 import { BLOB_STORE, type BlobStore } from '../storage/blob-store.js';
 import type { CreateReleaseAttributes, UpdateReleaseAttributes } from './dto/release-attributes.js';
-import { channelSet, findRelease, narrowReleases, visibleReleases, type ReleaseNarrowing } from './release-queries.js';
+import { channelSet, findRelease, lockRelease, narrowReleases, visibleReleases, type ReleaseNarrowing } from './release-queries.js';
 import { channelOf, isChannel, parseVersion, semverColumns, type ParsedVersion } from './version.js';
 
 export const RELEASE_FILTERS = ['product', 'package', 'channel', 'status', 'yanked', 'entitlements'] as const;
@@ -134,6 +134,8 @@ export class ReleasesService {
     const keys = await this.db.transaction(async (manager) => {
       const release = await this.find(ctx, ref, narrowing, manager);
       ReleaseRules.assertWrite(ctx.bearer, release.productId, 'delete this release');
+      // Locked before its files are listed, so a file published into it meanwhile is listed too.
+      if (!(await lockRelease(manager, release.id))) throw Errors.notFound('release');
       const artifacts = await manager.getRepository(Artifact).findBy({ releaseId: release.id });
       await manager.getRepository(Release).delete({ id: release.id, accountId: ctx.account.id });
       await this.events.record(manager, ctx, 'release.deleted', { type: 'releases', id: release.id });

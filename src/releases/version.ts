@@ -83,3 +83,18 @@ export function semverColumns(parsed: ParsedVersion) {
     sortKey: versionSortKey(parsed),
   };
 }
+/**
+ * The bounds of a version's precedence class in sort-key order, build metadata ignored (as
+ * semver ranges ignore it): every key of `X.Y.Z-pre+anything` is ≥ `from` and < `to`, and
+ * every other version's key lies outside. Used to turn version ranges into sort-key ranges.
+ */
+export function precedenceBounds(version: ParsedVersion): { from: string; to: string } {
+  const prefix = versionSortKey({ ...version, build: null }).slice(0, -2);
+  return { from: `${prefix}\x01`, to: `${prefix}\x02` };
+}
+
+/** The sort-key prefix shared by every version with these leading numbers (SPEC §5 constraints). */
+export function numbersPrefix(numbers: number[]): string {
+  return numbers.map(pad).join('.');
+}
+

@@ -31,25 +31,26 @@ export class S3BlobStore implements BlobStore {
   readonly client: S3Client;
   private readonly bucket: string;
 
+  /** Signs download URLs for the address clients use, which may differ from the server's. */
+  private readonly presigner: S3Client;
+
   constructor(s3: AppConfig['storage']['s3']) {
     this.bucket = s3.bucket!;
-    this.client = new S3Client({
-      region: s3.region,
-      endpoint: s3.endpoint ?? undefined,
-      forcePathStyle: s3.forcePathStyle,
-      credentials: s3.accessKeyId && s3.secretAccessKey ? { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } : undefined,
-      // Streamed uploads must be stored byte-exact (SPEC §7, STACK-NOTES).
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+    this.client = s3Client(s3, s3.endpoint);
+    // Presigning is local computation: this client never sends a request (SPEC §7, §9).
+    this.presigner = s3.publicEndpoint ? s3Client(s3, s3.publicEndpoint) : this.client;
   }
 
-  /** Creates the bucket when it does not exist yet (a fresh MinIO, say). */
+  /**
+   * Creates the bucket when it does not exist yet (a fresh MinIO, say). Instances starting
+   * together may both try: a creation that fails is fine when the bucket now exists (SPEC §9).
+   */
   async ensureBucket(): Promise<void> {
+    if (await this.ready()) return;
     try {
-      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
-    } catch {
       await this.client.send(new CreateBucketCommand({ Bucket: this.bucket }));
+    } catch (error) {
+      if (!(await this.ready())) throw error;
     }
   }
 
@@ -122,7 +123,7 @@ export class S3BlobStore implements BlobStore {
       ResponseContentType: 'application/octet-stream',
       ResponseContentDisposition: contentDisposition(filename),
     });
-    return getSignedUrl(this.client, command, { expiresIn: ttlSeconds });
+    return getSignedUrl(this.presigner, command, { expiresIn: ttlSeconds });
   }
 
   async remove(key: string): Promise<void> {
@@ -170,4 +171,16 @@ export class S3BlobStore implements BlobStore {
       return false;
     }
   }
+}
+
+function s3Client(s3: AppConfig['storage']['s3'], endpoint: string | null): S3Client {
+  return new S3Client({
+    region: s3.region,
+    endpoint: endpoint ?? undefined,
+    forcePathStyle: s3.forcePathStyle,
+    credentials: s3.accessKeyId && s3.secretAccessKey ? { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } : undefined,
+    // Streamed uploads must be stored byte-exact (SPEC §7, STACK-NOTES).
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
 }

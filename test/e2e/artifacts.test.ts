@@ -54,6 +54,13 @@ describe('artifacts: create, upload, download (SPEC §3.5, §7) on the filesyste
       expect(res.headers.location).not.toContain(acme.adminToken);
     });
 
+    it('stores platform and arch lowercased and filters them case-insensitively (SPEC §3.5)', async () => {
+      const created = await newArtifact(releaseId, { filename: 'Mixed.app.tar.gz', platform: 'Darwin-Universal', arch: 'AArch64' });
+      expect(created.body.data.attributes).toMatchObject({ platform: 'darwin-universal', arch: 'aarch64' });
+      const listed = await admin().get(`${acme.base}/artifacts?platform=DARWIN-universal&arch=aarch64`).expect(200);
+      expect(listed.body.data.map((a: { id: string }) => a.id)).toEqual([created.id]);
+    });
+
     it('takes the release by version too', async () => {
       await admin().post(`${acme.base}/artifacts`).set('Prefer', 'no-redirect').send(doc('artifacts', { filename: 'by-version.bin' }, releaseRel('1.0.0'))).expect(200);
     });
@@ -116,7 +123,8 @@ describe('artifacts: create, upload, download (SPEC §3.5, §7) on the filesyste
       expect(res.body.errors[0].code).toBe(code);
       const shown = await admin().get(`${acme.base}/artifacts/${artifact.id}`).set('Prefer', 'no-download').expect(200);
       expect(shown.body.data.attributes.status).toBe('FAILED');
-      await admin().get(`${acme.base}/artifacts/${artifact.id}`).expect(422);
+      const failed = await admin().get(`${acme.base}/artifacts/${artifact.id}`).expect(200);
+      expect(failed.headers.location).toBeUndefined();
       expect(await blobsOf(artifact.id)).toEqual([]);
     });
 
@@ -278,17 +286,23 @@ describe('artifacts: create, upload, download (SPEC §3.5, §7) on the filesyste
       await t.as(null).get(`${acme.base}/artifacts/multi.zip?colour=red`).expect(400);
     });
 
-    it('nobody downloads an artifact that is not uploaded, or of a yanked release; staff see why', async () => {
+    it('nobody downloads an artifact that is not uploaded, or of a yanked release; staff get its document without a Location', async () => {
       const waiting = await newArtifact(releaseId, { filename: 'never.bin' });
       await t.as(null).get(`${acme.base}/artifacts/${waiting.id}`).expect(404);
-      expect((await admin().get(`${acme.base}/artifacts/${waiting.id}`).expect(422)).body.errors[0].code).toBe('ARTIFACT_NOT_UPLOADED');
+      const shown = await admin().get(`${acme.base}/artifacts/${waiting.id}`).expect(200);
+      expect(shown.headers.location).toBeUndefined();
+      expect(shown.body.data.attributes).toMatchObject({ status: 'WAITING', downloads: 0 });
+      const vanity = await admin().get(`${acme.base}/artifacts/${waiting.id}/never.bin`).set('Prefer', 'no-redirect').expect(200);
+      expect(vanity.headers.location).toBeUndefined();
       const product = await c.product({ name: 'Yank', distributionStrategy: 'OPEN' });
       const rel = await newRelease('1.0.0', product.id, { status: 'PUBLISHED' });
       const id = await uploaded(rel, 'yank.bin', randomFile(100));
       const url = (await t.as(null).get(`${acme.base}/artifacts/${id}`).expect(303)).headers.location as string;
       await admin().post(`${acme.base}/releases/${rel}/actions/yank`).expect(200);
       await t.as(null).get(`${acme.base}/artifacts/${id}`).expect(404);
-      expect((await admin().get(`${acme.base}/artifacts/${id}`).expect(422)).body.errors[0].code).toBe('RELEASE_YANKED');
+      const yanked = await admin().get(`${acme.base}/artifacts/${id}`).expect(200);
+      expect(yanked.headers.location).toBeUndefined();
+      expect(yanked.body.data.id).toBe(id);
       await t.http.get(localPath(url)).expect(404);
     });
   });

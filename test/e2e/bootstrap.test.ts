@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,9 +6,6 @@ import { Account } from '../../src/database/entities/account.entity.js';
 import { MIGRATIONS } from '../../src/database/migrations/index.js';
 import { bearer, doc, startApp } from '../support/app.js';
 import { createTestDatabase, dropTestDatabase } from '../support/database.js';
-
-const build = () =>
-  new Promise<void>((resolve, reject) => execFile('npm', ['run', 'build'], { env: { ...process.env, NODE_OPTIONS: '' } }, (error) => (error ? reject(error) : resolve())));
 
 describe('first-start bootstrap (SPEC §2, §9)', () => {
   it('the embedded default boots, bootstraps once and keeps data across restarts', async () => {
@@ -58,14 +55,16 @@ describe('first-start bootstrap (SPEC §2, §9)', () => {
     const ready = (child: ReturnType<typeof start>) =>
       new Promise<void>((resolve, reject) => {
         let output = '';
+        let errors = '';
         child.stdout!.on('data', (chunk) => {
           output += chunk;
-          if (output.includes('keyshelf listening')) resolve();
+          if (output.includes('Keyshelf listening on')) resolve();
         });
-        child.on('exit', (code) => reject(new Error(`exited with ${code}: ${output}`)));
+        child.stderr!.on('data', (chunk) => (errors += chunk));
+        child.on('exit', (code) => reject(new Error(`exited with ${code}\nstdout: ${output}\nstderr: ${errors}`)));
       });
     try {
-      await build();
+      // dist/ is built once by `npm test` before the suites run.
       const first = start();
       await ready(first);
       first.kill('SIGKILL');

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -114,5 +114,18 @@ describe('npm run cli -- account create (SPEC §2)', () => {
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }
+  });
+
+  it('--help lists the commands and exits 0; no command prints the usage and exits 2; a current build is not rebuilt', async () => {
+    const stamp = () => statSync('dist/.build-stamp').mtimeMs;
+    const built = stamp();
+    const help = await cli(['--help'], {});
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('account create --slug <slug>');
+    expect(help.stdout).toContain('storage sweep');
+    const none = await cli([], {});
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('usage: npm run cli -- <command>');
+    expect(stamp()).toBe(built);
   });
 });

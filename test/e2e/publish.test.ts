@@ -165,6 +165,10 @@ describe('publishing a file into a package version', () => {
     expect(await counts()).toEqual(before);
     const same = await publisher.publish(ctx, file({ ...pypi, content: Buffer.from('one') }));
     expect(same.created).toBe(true);
+    // Deleting the whole package does not free its filenames: they are kept by package key.
+    await t.as(bearer(productToken)).delete(`${acme.base}/packages/${same.package.id}`).expect(204);
+    expect(await refusal(publisher.publish(ctx, file({ ...pypi, packageKey: 'Kept', content: Buffer.from('two') })))).toEqual({ status: 409, code: 'FILENAME_REUSED' });
+    expect((await publisher.publish(ctx, file({ ...pypi, content: Buffer.from('one') }))).created).toBe(true);
   });
 
   it('refuses another engine, another product, and other products\' tokens', async () => {

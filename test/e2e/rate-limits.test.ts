@@ -1,5 +1,6 @@
 import type { Response } from 'supertest';
 import { catalog, userWithToken } from '../support/catalog.js';
+import { applicationRoutes } from '../support/routes.js';
 import { addresses, dropRedisKeys, redisKeys, SHARED_REDIS_URL, uniquePrefix } from '../support/rate-limit.js';
 import { basic, bearer, createAccount, startApp, type TestAccount, type TestApp } from '../support/app.js';
 
@@ -164,6 +165,36 @@ describe('rate limits on Redis (SPEC §8.4)', () => {
     for (let i = 0; i < LIMIT; i += 1) await client.get(`/v1/accounts/no-such-account-${i}/releases`).expect(404);
     const refused = await client.get('/v1/accounts/yet-another/releases').expect(429);
     expect(refused.body.errors[0].code).toBe('RATE_LIMITED');
+  });
+
+  it.each([
+    ['the PyPI index, in plain text with the reason phrase', '/engines/pypi/simple/', /^text\/plain/],
+    ['the Tauri engine, in plain JSON', '/engines/tauri/app?platform=linux&arch=x86_64&version=1.0.0', /^application\/json/],
+    ['the generic registry, in JSON:API', '/engines/generic/app/1.0.0/app.tar.gz', /^application\/vnd\.api\+json/],
+  ])('answers a 429 on %s', async (_, path, type) => {
+    const client = from(nextAddress());
+    for (let i = 0; i < LIMIT; i += 1) await client.get(`${acme.base}${path}`);
+    const refused = await client.get(`${acme.base}${path}`).expect(429);
+    expect(refused.headers['content-type']).toMatch(type);
+    expect(refused.headers['retry-after']).toMatch(/^\d+$/);
+    expect(refused.headers['x-ratelimit-remaining']).toBe('0');
+    const detail = type.test('text/plain') ? refused.text : (refused.body.errors[0].detail as string);
+    expect(detail).toMatch(/^Too many requests/);
+    if (type.test('text/plain')) expect((refused as unknown as { res: { statusMessage: string } }).res.statusMessage).toMatch(/^Too many requests/);
+    else expect(refused.body.errors[0].code).toBe('RATE_LIMITED');
+  });
+
+  it('limits every route under /v1/accounts/{account}, read from the route table, and no other', async () => {
+    const routes = applicationRoutes(t.app);
+    expect(routes.length).toBeGreaterThan(50);
+    for (const route of routes) {
+      let path = route.path.replace(':account', 'acme').replace(/\*?:[A-Za-z]+/g, 'x');
+      // The simple index's normal form: other forms get their 301 before routing, uncounted.
+      if (route.path.endsWith('/engines/pypi/simple') || route.path.endsWith('/simple/:project')) path += '/';
+      const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
+      const res = await t.http[method](path).set('X-Forwarded-For', nextAddress());
+      expect({ route, limited: res.headers['x-ratelimit-limit'] !== undefined }).toEqual({ route, limited: route.path.startsWith('/v1/accounts/:account') });
+    }
   });
 
   it('never limits health', async () => {

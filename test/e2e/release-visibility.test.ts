@@ -160,8 +160,9 @@ describe('release and artifact visibility (SPEC §4)', () => {
     // A WAITING artifact's document: staff and the owning product only.
     const seesWaiting = want && (who === 'admin' || who === 'read-only' || who === 'product token (own)');
     expect(waiting.status).toBe(seesWaiting ? 200 : 404);
-    // Downloads: visible, uploaded and not yanked; staff see why a yanked one is refused.
-    const expectedDownload = !want ? 404 : kind === 'yanked' ? 422 : 303;
+    // Downloads: visible, uploaded and not yanked; those who see a yanked one get its document, no Location.
+    const expectedDownload = !want ? 404 : kind === 'yanked' ? 200 : 303;
     expect(download.status).toBe(expectedDownload);
+    expect(download.headers.location === undefined).toBe(expectedDownload !== 303);
   });
 });

@@ -1,4 +1,5 @@
 import { Account } from './account.entity.js';
+import { ArtifactMetadata } from './artifact-metadata.entity.js';
 import { Artifact } from './artifact.entity.js';
 import { Engine } from './engine.entity.js';
 import { Entitlement } from './entitlement.entity.js';
@@ -12,5 +13,5 @@ import { Release } from './release.entity.js';
 import { Token } from './token.entity.js';
 import { User } from './user.entity.js';
 
-export { Account, Artifact, Engine, Entitlement, EventLog, License, Package, Policy, Product, Release, ReleaseConstraint, Token, User };
-export const ENTITIES = [Account, User, Token, EventLog, Product, Package, Engine, Entitlement, Policy, License, Release, ReleaseConstraint, Artifact];
+export { Account, Artifact, ArtifactMetadata, Engine, Entitlement, EventLog, License, Package, Policy, Product, Release, ReleaseConstraint, Token, User };
+export const ENTITIES = [Account, User, Token, EventLog, Product, Package, Engine, Entitlement, Policy, License, Release, ReleaseConstraint, Artifact, ArtifactMetadata];

@@ -1,0 +1,177 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Request } from 'express';
+import { ArtifactTransfer } from '../artifacts/artifact-transfer.service.js';
+import { ArtifactsService } from '../artifacts/artifacts.service.js';
+import type { RequestContext } from '../auth/decorators.js';
+import { DomainError, Errors } from '../common/errors.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { ArtifactMetadata } from '../database/entities/artifact-metadata.entity.js';
+import { Package } from '../database/entities/package.entity.js';
+import { PackagesService } from '../products/packages.service.js';
+import { ProductsService } from '../products/products.service.js';
+import { SignedUrls } from '../storage/signed-urls.js';
+import { negotiatePage } from './negotiation.js';
+import { pep440OfSemver } from './pep440.js';
+import { renderIndex, renderProject, type PageFile, type RenderedPage } from './simple-page.js';
+
+/** An answer of the PyPI routes, written as is by the controllers. */
+export interface PypiResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer | string;
+}
+
+/** Where a request reads: the whole account, or one product (`/products/{product}/engines/pypi`). */
+export interface IndexScope {
+  productRef?: string;
+}
+
+interface FileRow {
+  id: string;
+  filename: string;
+  sha256: string;
+  size: string;
+  created: Date;
+  version: string;
+  status: string;
+  requires_python: string | null;
+  metadata_sha256: string | null;
+}
+
+/**
+ * The simple repository API (SPEC §6.1): the project index, project pages and the GitLab-style
+ * file route. What a bearer sees comes from the core's visible-artifact scope only; the package
+ * lookups beside it tell hidden projects (401/403) from unknown ones (upstream or 404).
+ */
+@Injectable()
+export class SimpleIndexService {
+  constructor(
+    private readonly artifacts: ArtifactsService,
+    private readonly transfer: ArtifactTransfer,
+    private readonly packages: PackagesService,
+    private readonly products: ProductsService,
+    private readonly urls: SignedUrls,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Projects with at least one visible file; never 401 for an anonymous caller. */
+  async index(ctx: RequestContext, req: Request, scope: IndexScope): Promise<PypiResponse> {
+    const type = negotiatePage(req.headers.accept, req.query.format);
+    const qb = this.artifacts
+      .visibleArtifacts(ctx)
+      .innerJoin(Package, 'pkg', 'pkg.id = ar.package_id')
+      .andWhere(`pkg.engine = 'pypi' AND a.status = 'UPLOADED'`)
+      .select('pkg.key', 'key')
+      .distinct(true)
+      .orderBy('pkg.key');
+    if (scope.productRef !== undefined) {
+      const product = await this.products.findVisible(ctx, scope.productRef);
+      if (!product) throw Errors.notFound('product');
+      qb.andWhere('pkg.product_id = :indexProduct', { indexProduct: product.id });
+    }
+    const rows = await qb.getRawMany<{ key: string }>();
+    return page(req, renderIndex(type, rows.map((row) => row.key)));
+  }
+
+  async project(ctx: RequestContext, req: Request, scope: IndexScope, name: string): Promise<PypiResponse> {
+    const type = negotiatePage(req.headers.accept, req.query.format);
+    const pkg = await this.packages.existing(ctx, name);
+    if (!pkg) return this.unknown(ctx, req, scope, name);
+    if (pkg.engine !== 'pypi' || (scope.productRef !== undefined && pkg.productId !== (await this.products.idOf(ctx, scope.productRef)))) {
+      throw Errors.notFound('project');
+    }
+    const files = await this.files(ctx, req, pkg);
+    if (files.length === 0) {
+      const { visible, hasFiles } = await this.packages.exposure(ctx, pkg);
+      if (!visible || hasFiles) throw hidden(ctx);
+    }
+    return page(req, renderProject(type, pkg.key, files));
+  }
+
+  /** GitLab's `files/{sha256}/{filename}`: the artifact's own access rules; a sha256 is no credential. */
+  async file(ctx: RequestContext, req: Request, scope: IndexScope, sha256: string, filename: string): Promise<PypiResponse> {
+    if (!/^[0-9a-f]{64}$/i.test(sha256)) throw Errors.notFound('file');
+    const qb = this.artifacts
+      .visibleArtifacts(ctx)
+      .innerJoin(Package, 'pkg', 'pkg.id = ar.package_id')
+      .andWhere(`pkg.engine = 'pypi' AND a.status = 'UPLOADED' AND a.sha256 = :sha256 AND a.filename = :filename`, { sha256: sha256.toLowerCase(), filename });
+    if (scope.productRef !== undefined) {
+      const productId = await this.products.idOf(ctx, scope.productRef);
+      if (!productId) throw Errors.notFound('file');
+      qb.andWhere('pkg.product_id = :fileProduct', { fileProduct: productId });
+    }
+    const artifact = await qb.orderBy('ar.sort_key', 'DESC').limit(1).getOne();
+    if (!artifact) throw Errors.notFound('file');
+    // HEAD answers like GET but downloads nothing, so it counts nothing.
+    const location = await this.transfer.downloadUrl(ctx, req, artifact, req.method !== 'HEAD');
+    // A file of a yanked release is downloadable by nobody (SPEC §3.5).
+    if (!location) throw Errors.notFound('file');
+    return { status: 303, headers: { Location: location, 'Content-Type': 'text/plain; charset=utf-8' }, body: 'See Other\n' };
+  }
+
+  /** An unknown project goes to the upstream index (SPEC §6.1), unless the product in the URL is unknown too. */
+  private async unknown(ctx: RequestContext, req: Request, scope: IndexScope, name: string): Promise<PypiResponse> {
+    if (scope.productRef !== undefined && !(await this.products.idOf(ctx, scope.productRef))) throw Errors.notFound('product');
+    if (!this.config.pypiUpstreamUrl) throw Errors.notFound('project');
+    const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?')) : '';
+    const location = `${this.config.pypiUpstreamUrl}/${encodeURIComponent(name)}/${query}`;
+    return { status: 307, headers: { Location: location, 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache' }, body: 'Temporary Redirect\n' };
+  }
+
+  /** Every visible file of the project, in version order: one indexed query, no per-file lookups. */
+  private async files(ctx: RequestContext, req: Request, pkg: Package): Promise<PageFile[]> {
+    const rows = await this.artifacts
+      .visibleArtifacts(ctx)
+      .leftJoin(ArtifactMetadata, 'm', 'm.artifact_id = a.id')
+      .andWhere(`ar.package_id = :pagePackage AND a.status = 'UPLOADED'`, { pagePackage: pkg.id })
+      .select('a.id', 'id')
+      .addSelect('a.filename', 'filename')
+      .addSelect('a.sha256', 'sha256')
+      .addSelect('a.size', 'size')
+      .addSelect('a.created_at', 'created')
+      .addSelect('ar.version', 'version')
+      .addSelect('ar.status', 'status')
+      .addSelect('m.requires_python', 'requires_python')
+      .addSelect('m.sha256', 'metadata_sha256')
+      .orderBy('ar.sort_key')
+      .addOrderBy('a.filename')
+      .getRawMany<FileRow>();
+    const base = `${this.urls.origin(req)}/v1/accounts/${ctx.account.id}/artifacts`;
+    const versions = new Map<string, string | null>();
+    return rows.map((row) => {
+      if (!versions.has(row.version)) versions.set(row.version, pep440OfSemver(row.version));
+      return {
+        filename: row.filename,
+        url: `${base}/${row.id}/${row.filename.split('/').map(encodeURIComponent).join('/')}`,
+        sha256: row.sha256,
+        size: Number(row.size),
+        uploadTime: new Date(row.created),
+        requiresPython: row.requires_python,
+        metadataSha256: row.metadata_sha256,
+        yanked: row.status === 'YANKED',
+        version: versions.get(row.version) ?? null,
+      };
+    });
+  }
+}
+
+/** The project exists but the bearer sees none of it: anonymous callers are asked for credentials (pip sends them only then). */
+function hidden(ctx: RequestContext): DomainError {
+  return ctx.bearer.kind === 'anonymous'
+    ? new DomainError(401, 'TOKEN_MISSING', 'Authentication is required to read this project')
+    : Errors.forbidden('This bearer may not read this project');
+}
+
+/** A page with its validators: strong ETag over the bytes, 304 when the client has them. */
+function page(req: Request, rendered: RenderedPage): PypiResponse {
+  const headers = {
+    'Content-Type': rendered.type === 'text/html' ? 'text/html; charset=utf-8' : rendered.type,
+    ETag: rendered.etag,
+    Vary: 'Accept',
+    'Cache-Control': req.headers.authorization ? 'private, no-cache' : 'no-cache',
+    'X-Content-Type-Options': 'nosniff',
+  };
+  const match = req.headers['if-none-match'];
+  if (match && (match.trim() === '*' || match.split(',').some((tag) => tag.trim() === rendered.etag))) return { status: 304, headers, body: '' };
+  return { status: 200, headers, body: rendered.body };
+}

@@ -1,0 +1,88 @@
+import { createHash } from 'node:crypto';
+import { PYPI_JSON, type PageType } from './negotiation.js';
+
+/** One file of a project page, as the page query returns it. */
+export interface PageFile {
+  filename: string;
+  /** Absolute URL of the file, without the hash fragment. */
+  url: string;
+  sha256: string;
+  size: number;
+  uploadTime: Date;
+  requiresPython: string | null;
+  /** sha256 of the file's core metadata, when it is served at `<url>.metadata`. */
+  metadataSha256: string | null;
+  yanked: boolean;
+  /** The PEP 440 version of the file's release, when it has one. */
+  version: string | null;
+}
+
+export interface RenderedPage {
+  type: PageType;
+  body: Buffer;
+  /** Strong, over the bytes: any change to the page changes it. */
+  etag: string;
+}
+
+const API_VERSION = '1.1';
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const escape = (text: string) => text.replace(/[&<>"']/g, (c) => ESCAPES[c]);
+
+function rendered(type: PageType, text: string): RenderedPage {
+  const body = Buffer.from(text, 'utf8');
+  return { type, body, etag: `"${createHash('sha256').update(body).digest('base64url')}"` };
+}
+
+function html(title: string, lines: string[]): string {
+  return [
+    '<!DOCTYPE html>',
+    '<html>',
+    '  <head>',
+    `    <meta name="pypi:repository-version" content="${API_VERSION}">`,
+    `    <title>${escape(title)}</title>`,
+    '  </head>',
+    '  <body>',
+    `    <h1>${escape(title)}</h1>`,
+    ...lines.map((line) => `    ${line}<br>`),
+    '  </body>',
+    '</html>',
+    '',
+  ].join('\n');
+}
+
+/** The index of projects (PEP 503 / 691): names are the normalized keys, linked relative to the index. */
+export function renderIndex(type: PageType, projects: string[]): RenderedPage {
+  if (type === PYPI_JSON) return rendered(type, JSON.stringify({ meta: { 'api-version': API_VERSION }, projects: projects.map((name) => ({ name })) }));
+  return rendered(type, html('Simple index', projects.map((name) => `<a href="${escape(encodeURIComponent(name))}/">${escape(name)}</a>`)));
+}
+
+/**
+ * A project page (PEP 503, 592, 629, 658/714, 691, 700), linear in its own files. HTML carries
+ * `data-core-metadata` and the older `data-dist-info-metadata`; JSON only `core-metadata` (pip
+ * 22.3–23.1 crash on a `dist-info-metadata` key).
+ */
+export function renderProject(type: PageType, name: string, files: PageFile[]): RenderedPage {
+  if (type === PYPI_JSON) {
+    const versions = [...new Set(files.map((f) => f.version).filter((v) => v !== null))];
+    const entries = files.map((f) => ({
+      filename: f.filename,
+      url: f.url,
+      hashes: { sha256: f.sha256 },
+      ...(f.requiresPython ? { 'requires-python': f.requiresPython } : {}),
+      size: f.size,
+      'upload-time': f.uploadTime.toISOString(),
+      yanked: f.yanked,
+      ...(f.metadataSha256 ? { 'core-metadata': { sha256: f.metadataSha256 } } : {}),
+    }));
+    return rendered(type, JSON.stringify({ meta: { 'api-version': API_VERSION }, name, versions, files: entries }));
+  }
+  const anchors = files.map((f) => {
+    const attributes = [`href="${escape(`${f.url}#sha256=${f.sha256}`)}"`];
+    if (f.requiresPython) attributes.push(`data-requires-python="${escape(f.requiresPython)}"`);
+    if (f.metadataSha256) attributes.push(`data-core-metadata="sha256=${f.metadataSha256}"`, `data-dist-info-metadata="sha256=${f.metadataSha256}"`);
+    if (f.yanked) attributes.push('data-yanked=""');
+    return `<a ${attributes.join(' ')}>${escape(f.filename)}</a>`;
+  });
+  return rendered(type, html(`Links for ${name}`, anchors));
+}

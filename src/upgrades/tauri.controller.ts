@@ -1,0 +1,35 @@
+import { Get, Param, Query, Req, Res } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { Ctx, Public, type RequestContext } from '../auth/decorators.js';
+import { AccountRoute } from '../common/account-route.js';
+import { SignedUrls } from '../storage/signed-urls.js';
+import { TauriService, type TauriUpdate } from './tauri.service.js';
+
+type Raw = Record<string, unknown>;
+
+/** The Tauri updater's endpoint (SPEC §6.2): 204 for "no update", else exactly the five fields. */
+@AccountRoute('engines/tauri', 'engines')
+@Public()
+export class TauriController {
+  constructor(
+    private readonly tauri: TauriService,
+    private readonly urls: SignedUrls,
+  ) {}
+
+  @Get(':package')
+  @ApiOperation({ summary: 'Tauri update check: ?platform=&arch=&version=[&channel=][&constraint=][&bundle_type=] → 200 {version,url,signature,pub_date,notes} or 204' })
+  async check(@Ctx() ctx: RequestContext, @Param('package') pkg: string, @Query() raw: Raw, @Req() req: Request, @Res() res: Response) {
+    answer(res, await this.tauri.check(ctx, pkg, raw, this.urls.origin(req), req.method !== 'HEAD'));
+  }
+}
+
+/** Plain JSON, never compressed or transformed on the way (the updater parses it as is). */
+function answer(res: Response, update: TauriUpdate | null): void {
+  res.setHeader('Cache-Control', 'no-store, no-transform');
+  if (!update) {
+    res.status(204).end();
+    return;
+  }
+  res.status(200).type('application/json').send(JSON.stringify(update));
+}

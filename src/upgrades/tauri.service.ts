@@ -1,0 +1,106 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import type { RequestContext } from '../auth/decorators.js';
+import { DomainError, Errors } from '../common/errors.js';
+import { accountPath } from '../common/jsonapi.js';
+import { LOGGER } from '../common/logger.js';
+import type { Artifact } from '../database/entities/artifact.entity.js';
+import type { Release } from '../database/entities/release.entity.js';
+import { PackagesService } from '../products/packages.service.js';
+import { BLOB_STORE, type BlobStore } from '../storage/blob-store.js';
+import { updaterFormats } from './tauri-formats.js';
+import { bestArtifact, installableUpgrade, signatureFileKey, type UpdaterTarget } from './tauri-queries.js';
+import { MAX_SIGNATURE_BYTES, updaterSignature } from './tauri-signature.js';
+import { readParameters, required, upgradeOptions } from './upgrade-params.js';
+import { findVersion } from './upgrade-queries.js';
+import { UpgradesService } from './upgrades.service.js';
+
+/** The Tauri updater's "dynamic server" answer: exactly these fields (SPEC §6.2). */
+export interface TauriUpdate {
+  version: string;
+  url: string;
+  signature: string;
+  pub_date: string;
+  notes: string;
+}
+
+const PARAMETERS = ['platform', 'arch', 'version', 'channel', 'constraint', 'bundle_type'] as const;
+
+/**
+ * GET /engines/tauri/{package}: a protocol adapter over the upgrade lookup. It finds the current
+ * release and the candidates exactly as SPEC §5 does, and adds only what the updater needs: an
+ * installable, signed file for the caller's platform.
+ */
+@Injectable()
+export class TauriService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly packages: PackagesService,
+    private readonly upgrades: UpgradesService,
+    @Inject(BLOB_STORE) private readonly store: BlobStore,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  /**
+   * The update to offer, or null for "no update" (204). `origin` is where URLs point (PUBLIC_URL
+   * or the request's own scheme and host). `record` is false for HEAD, which serves nothing.
+   */
+  async check(ctx: RequestContext, packageRef: string, raw: Record<string, unknown>, origin: string, record: boolean): Promise<TauriUpdate | null> {
+    const parameters = readParameters(raw, PARAMETERS, true);
+    const platform = required(parameters, 'platform');
+    const target: UpdaterTarget = {
+      platform: platform.toLowerCase(),
+      arch: required(parameters, 'arch').toLowerCase(),
+      formats: updaterFormats(platform, parameters.bundle_type),
+    };
+    // Older clients send the version's `+` unencoded, which a query string reads as a space.
+    const version = required(parameters, 'version').replace(/ /g, '+');
+    const options = upgradeOptions(parameters);
+    const pkg = await this.packages.find(ctx, packageRef);
+    if (pkg.engine !== 'tauri') throw Errors.notFound('package');
+
+    const current = await findVersion(this.db.manager, ctx, version, { package: pkg.id });
+    if (!current) return null;
+    const next = await installableUpgrade(this.db.manager, ctx, this.upgrades.criteria(current, options), target);
+    if (!next) return null;
+    const artifact = await bestArtifact(this.db.manager, ctx, next, target);
+    const signature = artifact && (await this.signatureOf(artifact));
+    if (!artifact || !signature) return null;
+    if (record) await this.upgrades.recordUpgrade(ctx, current, next);
+    return { version: next.version, url: vanityUrl(origin, artifact), signature, pub_date: publishedAt(next), notes: next.description ?? '' };
+  }
+
+  /** The artifact's own signature, else its `.sig` file's content, as the updater takes it. */
+  private async signatureOf(artifact: Artifact): Promise<string | null> {
+    const own = artifact.signature === null ? null : updaterSignature(artifact.signature);
+    if (own) return own;
+    const key = await signatureFileKey(this.db.manager, artifact);
+    const signature = key === null ? null : updaterSignature(await this.readSmall(key));
+    // Blank .sig files are the only signed-looking files the query cannot tell apart; say so.
+    if (!signature) this.logger.warn({ artifact: artifact.id }, 'tauri: the .sig file of the chosen artifact is blank; no update offered');
+    return signature;
+  }
+
+  private async readSmall(key: string): Promise<string> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of await this.store.open(key)) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_SIGNATURE_BYTES) throw new DomainError(500, 'INTERNAL_ERROR', 'A signature file is larger than its record says');
+      chunks.push(chunk as Buffer);
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  }
+}
+
+/** The artifact's vanity URL (SPEC §3.5), which the updater GETs with the check's headers. */
+function vanityUrl(origin: string, artifact: Artifact): string {
+  const filename = artifact.filename.split('/').map(encodeURIComponent).join('/');
+  return `${origin}${accountPath(artifact.accountId)}/artifacts/${artifact.id}/${filename}`;
+}
+
+/** RFC 3339 with `T` and `Z`, as the updater parses it: `backdated`, else `created`. */
+function publishedAt(release: Release): string {
+  return (release.backdated ?? release.createdAt).toISOString();
+}

@@ -18,7 +18,7 @@ export interface KeyshelfApp {
 /** Builds the whole application for a validated configuration: used by main.ts and the tests. */
 export async function createApp(config: AppConfig, logger: Logger = createLogger(config.logLevel)): Promise<KeyshelfApp> {
   const secretKey = await resolveSecretKey(config.secretKey, config.dataDir);
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, statementTimeoutMs: config.databaseStatementTimeoutMs });
   try {
     const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, database, logger, secretKey }), {
       bodyParser: false,

@@ -4,6 +4,7 @@ import { AccountsModule } from './accounts/accounts.module.js';
 import { ArtifactsModule } from './artifacts/artifacts.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { KeyshelfExceptionFilter } from './common/exception.filter.js';
+import { InFlightHandlers } from './common/in-flight.js';
 import { JsonBodyMiddleware } from './common/json-body.middleware.js';
 import { JsonApiInterceptor } from './common/jsonapi.interceptor.js';
 import { CoreModule, type Runtime } from './core.module.js';
@@ -50,6 +51,8 @@ export class AppModule implements NestModule {
       ],
       providers: [
         { provide: APP_FILTER, useClass: KeyshelfExceptionFilter },
+        InFlightHandlers,
+        { provide: APP_INTERCEPTOR, useExisting: InFlightHandlers },
         { provide: APP_INTERCEPTOR, useClass: JsonApiInterceptor },
       ],
     };

@@ -1,7 +1,8 @@
 import { Body, Delete, Get, HttpCode, Param, Patch, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { Ctx, Public, type RequestContext } from '../auth/decorators.js';
+import { CATALOG_WRITERS } from '../auth/access/catalog.access.js';
+import { Allow, Ctx, Public, type RequestContext } from '../auth/decorators.js';
 import { AccountRoute } from '../common/account-route.js';
 import { Errors } from '../common/errors.js';
 import { JsonApiDocument } from '../common/jsonapi.js';
@@ -20,7 +21,7 @@ const createBody = new ResourceBodyPipe({
   attributes: CreateArtifactAttributes,
   relationships: { release: { type: 'releases', required: true } },
 });
-const updateBody = new ResourceBodyPipe({ type: 'artifacts', attributes: UpdateArtifactAttributes });
+const updateBody = new ResourceBodyPipe({ type: 'artifacts', attributes: UpdateArtifactAttributes, purpose: 'update' });
 type Raw = Record<string, unknown>;
 
 @AccountRoute('artifacts', 'artifacts')
@@ -51,13 +52,14 @@ export class ArtifactsController {
   @ApiOperation({ summary: "Vanity download URL for package managers; `{filename}.metadata` serves a wheel's core metadata (PEP 658)" })
   async vanity(@Ctx() ctx: RequestContext, @Param('id') id: string, @Param('filename') filename: string[], @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const artifact = await this.artifacts.find(ctx, id);
-    const path = filename.join('/');
+    const path = filename.join('/').normalize('NFC');
     if (path === `${artifact.filename}.metadata`) return this.coreMetadata(req, res, await this.transfer.coreMetadata(artifact));
     if (artifact.filename !== path) throw Errors.notFound('artifact');
     return this.downloadDocument(ctx, req, artifact);
   }
 
   @Post()
+  @Allow(...CATALOG_WRITERS)
   @ApiOperation({ summary: 'Create an artifact: 307 to its signed upload URL (Prefer: no-redirect → 200)' })
   async create(@Ctx() ctx: RequestContext, @Body(createBody) body: ResourceBody<CreateArtifactAttributes>, @Query() raw: Raw, @Req() req: Request) {
     const artifact = await this.artifacts.create(ctx, body, parseNarrowing(raw));

@@ -3,6 +3,7 @@ import { DataSource, type EntityManager, type SelectQueryBuilder } from 'typeorm
 import { ReleaseRules, scopeVisibleArtifacts } from '../auth/access/release.access.js';
 import type { RequestContext } from '../auth/decorators.js';
 import { attributePointer, Errors, isUniqueViolation, relationshipPointer } from '../common/errors.js';
+import { deleteFound, forWrite } from '../common/unique.js';
 import { isUuid } from '../common/ids.js';
 import { paged, singleFilter, type ListQuery } from '../common/list-query.js';
 import { assertSameId, type ResourceBody } from '../common/resource-body.js';
@@ -72,10 +73,10 @@ export class ArtifactsService {
 
   /** By id, or by filename: the visible artifact whose release has the highest version wins. */
   async find(ctx: RequestContext, ref: string, query?: ListQuery, manager?: EntityManager): Promise<Artifact> {
-    const qb = this.visibleArtifacts(ctx, manager);
+    const qb = forWrite(this.visibleArtifacts(ctx, manager), manager, 'a');
     if (query && !(await this.narrow(ctx, qb, query))) throw Errors.notFound('artifact');
     if (isUuid(ref)) qb.andWhere('a.id = :ref', { ref });
-    else qb.andWhere('lower(a.filename) = lower(:ref)', { ref });
+    else qb.andWhere('lower(a.filename) = lower(:ref)', { ref: ref.normalize('NFC') });
     const artifact = await qb.orderBy('ar.sort_key', 'DESC').addOrderBy('a.created_at', 'DESC').limit(1).getOne();
     if (!artifact) throw Errors.notFound('artifact');
     return artifact;
@@ -92,8 +93,8 @@ export class ArtifactsService {
     const release = await findRelease(this.db.manager, ctx, body.relationships.release!, narrowing);
     if (!release) throw Errors.unprocessable('RELEASE_NOT_FOUND', 'release does not exist', relationshipPointer('release'));
     ReleaseRules.assertWrite(ctx.bearer, release.productId, "upload this product's artifacts");
-    const { filename, filetype, filesize, platform, arch, checksum, signature, metadata } = body.attributes;
-    checkFilename(filename);
+    const { filetype, filesize, platform, arch, checksum, signature, metadata } = body.attributes;
+    const filename = checkFilename(body.attributes.filename);
     const resolvedType = resolveFiletype(filename, filetype);
     if (checksum) parseChecksum(checksum);
     this.checkFilesize(filesize);
@@ -156,13 +157,15 @@ export class ArtifactsService {
    * `dropEmptyRelease`, a release left without files goes too (the generic registry, SPEC §6.3).
    */
   async remove(ctx: RequestContext, id: string, options: { dropEmptyRelease?: boolean } = {}): Promise<void> {
+    // Found and its writer checked before the transaction, without a lock: inside it the release
+    // row is locked first and the artifact's after, the order a delete of the release takes
+    // (its rows, then their files by cascade), so the two never deadlock. A concurrent publish
+    // into the release waits (and re-creates it if this empties and deletes it); a concurrent
+    // delete of the release or of the artifact leaves nothing to delete here (404).
+    const artifact = await this.findWritable(ctx, id, this.db.manager);
     const key = await this.db.transaction(async (manager) => {
-      const artifact = await this.findWritable(ctx, id, manager);
-      // The release row is locked first: a concurrent publish into it waits (and re-creates it if
-      // this empties and deletes it), and a concurrent delete of it finds nothing left to delete.
       if (!(await lockRelease(manager, artifact.releaseId))) throw Errors.notFound('artifact');
-      const deleted = await manager.getRepository(Artifact).delete({ id: artifact.id, accountId: ctx.account.id });
-      if (!deleted.affected) throw Errors.notFound('artifact');
+      await deleteFound(manager, Artifact, artifact.id, ctx.account.id, 'artifact');
       await this.events.record(manager, ctx, 'artifact.deleted', { type: 'artifacts', id: artifact.id });
       if (options.dropEmptyRelease && !(await manager.getRepository(Artifact).existsBy({ releaseId: artifact.releaseId }))) {
         await manager.getRepository(Release).delete({ id: artifact.releaseId, accountId: ctx.account.id });

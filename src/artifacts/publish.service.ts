@@ -65,6 +65,8 @@ export interface Published {
 /** What a publish resolved before reading any byte. */
 interface Target {
   key: string;
+  /** The filename as stored and compared (NFC, see checkFilename). */
+  filename: string;
   version: string;
   parsed: ParsedVersion;
   channel: string;
@@ -101,7 +103,7 @@ export class PublishService {
 
   async publish(ctx: RequestContext, file: PublishFile): Promise<Published> {
     const target = await this.resolve(ctx, file);
-    const existing = await this.existingFile(ctx.account.id, target, file.filename);
+    const existing = await this.existingFile(ctx.account.id, target, target.filename);
     if (existing && (file.duplicates === 'conflict' || existing.status !== 'UPLOADED')) throw fileExists();
     if (file.declaredSize !== undefined && file.declaredSize > this.config.maxUploadBytes) throw payloadTooLarge(this.config.maxUploadBytes);
 
@@ -144,13 +146,13 @@ export class PublishService {
     if (!isChannel(channel)) {
       throw Errors.badParameter('version', `the pre-release of ${file.version} must start with rc, beta, alpha or dev (e.g. 1.0.0-beta.1)`, 'VERSION_CHANNEL_INVALID');
     }
-    checkFilename(file.filename);
-    resolveFiletype(file.filename, file.filetype);
+    const filename = checkFilename(file.filename);
+    resolveFiletype(filename, file.filetype);
 
     const pkg = await this.packageByKey(this.db.manager, ctx.account.id, key);
     const product = file.productRef === undefined ? null : await this.products.findVisible(ctx, file.productRef);
     if (file.productRef !== undefined && !product) throw Errors.notFound('product');
-    const target = { key, version: file.version, parsed, channel, named: product };
+    const target = { key, filename, version: file.version, parsed, channel, named: product };
     if (pkg) {
       await this.assertWritablePackage(ctx, pkg, file, product);
       const release = await this.db.getRepository(Release).findOneBy({ accountId: ctx.account.id, packageId: pkg.id, version: file.version });
@@ -205,7 +207,7 @@ export class PublishService {
   private async duplicateOf(accountId: string, target: Target, file: PublishFile, sha256: string): Promise<Omit<Published, 'created'> | null> {
     const pkg = target.pkg ?? (await this.packageByKey(this.db.manager, accountId, target.key));
     if (!pkg) return null;
-    const existing = await this.existingFile(accountId, { ...target, pkg }, file.filename);
+    const existing = await this.existingFile(accountId, { ...target, pkg }, target.filename);
     if (existing) {
       if (file.duplicates === 'identical' && existing.status === 'UPLOADED' && existing.sha256 === sha256) {
         const release = await this.db.getRepository(Release).findOneByOrFail({ id: existing.releaseId });
@@ -213,7 +215,7 @@ export class PublishService {
       }
       throw fileExists();
     }
-    if (file.keepFilenames && (await this.usedWithOtherBytes(this.db.manager, pkg, file.filename, sha256))) throw filenameReused();
+    if (file.keepFilenames && (await this.usedWithOtherBytes(this.db.manager, pkg, target.filename, sha256))) throw filenameReused();
     return null;
   }
 
@@ -230,16 +232,16 @@ export class PublishService {
       await manager.query(
         `INSERT INTO package_filenames (account_id, package_key, filename, sha256) VALUES ($1, $2, $3, $4)
          ON CONFLICT (account_id, lower(package_key), lower(filename)) DO NOTHING`,
-        [ctx.account.id, pkg.key, file.filename, blob.staged.sha256],
+        [ctx.account.id, pkg.key, target.filename, blob.staged.sha256],
       );
-      if (await this.usedWithOtherBytes(manager, pkg, file.filename, blob.staged.sha256)) throw filenameReused();
+      if (await this.usedWithOtherBytes(manager, pkg, target.filename, blob.staged.sha256)) throw filenameReused();
     }
     const artifact = await manager.getRepository(Artifact).save({
       id: blob.id,
       accountId: ctx.account.id,
       releaseId: release.id,
-      filename: file.filename,
-      filetype: resolveFiletype(file.filename, file.filetype),
+      filename: target.filename,
+      filetype: resolveFiletype(target.filename, file.filetype),
       filesize: blob.staged.size,
       platform: null,
       arch: null,

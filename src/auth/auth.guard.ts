@@ -44,9 +44,12 @@ export class AuthGuard implements CanActivate {
       if (meta<boolean>(PUBLIC_ROUTE)) return true;
       throw new DomainError(401, 'TOKEN_MISSING', 'Authentication is required: send a token');
     }
+    // SPEC §4: a read answers 200 or 404, never 403; a write this kind of bearer may never do is
+    // a 403 here, before the body is read, so that no answer tells it which related records exist.
     const allowed = meta<BearerKind[]>(ALLOWED_BEARERS);
     if (allowed && !allowed.includes(bearerKind(bearer))) {
-      throw Errors.forbidden('This bearer is not permitted to perform this action');
+      if (req.method === 'GET' || req.method === 'HEAD') throw Errors.notFound();
+      throw Errors.forbidden(`A ${bearerKind(bearer)} bearer may not do this`);
     }
     return true;
   }

@@ -44,6 +44,8 @@ export function bearerKind(bearer: Bearer): BearerKind {
 }
 
 export const STAFF: readonly BearerKind[] = ['admin', 'developer', 'read-only'];
+/** Users of every role: only they create tokens of their own (SPEC §3.6). */
+export const USER_KINDS: readonly BearerKind[] = [...STAFF, 'user'];
 
 export function isStaff(bearer: Bearer): boolean {
   return STAFF.includes(bearerKind(bearer));

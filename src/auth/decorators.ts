@@ -11,7 +11,10 @@ export const PASSWORD_LOGIN = 'keyshelf:password-login';
 /** Anonymous callers may use this route (reads of the distribution API, SPEC §1.5). */
 export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
 
-/** The coarse permission of a route: which bearer kinds may call it at all. */
+/**
+ * The coarse permission of a route: which bearer kinds may call it at all. Others get 404 on a
+ * read and 403 on a write, before any body is read (SPEC §4). Every create route declares it.
+ */
 export const Allow = (...kinds: BearerKind[]) => SetMetadata(ALLOWED_BEARERS, kinds);
 
 /** Basic email:password is accepted here (only POST /tokens, SPEC §1.5). */

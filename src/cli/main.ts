@@ -40,7 +40,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const config = loadConfig();
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2, statementTimeoutMs: config.databaseStatementTimeoutMs });
   try {
     process.stdout.write(`${await command(database, argv.slice(2))}\n`);
     return 0;

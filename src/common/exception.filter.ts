@@ -3,9 +3,11 @@ import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { QueryFailedError } from 'typeorm';
 import { DomainError } from './errors.js';
+import { INVALID_UTF8 } from './json-body.middleware.js';
 import { LOGGER } from './logger.js';
 import { jsonApiMediaType } from './media-type.js';
 import { stateOf } from './request-context.js';
+import { foreignKeyViolation } from './unique.js';
 
 const HTTP_CODES: Record<number, string> = {
   400: 'BAD_REQUEST',
@@ -16,7 +18,7 @@ const HTTP_CODES: Record<number, string> = {
   406: 'NOT_ACCEPTABLE',
   409: 'CONFLICT',
   413: 'PAYLOAD_TOO_LARGE',
-  415: 'MEDIA_TYPE_INVALID',
+  415: 'MIME_TYPE_INVALID',
   429: 'RATE_LIMITED',
 };
 
@@ -35,6 +37,26 @@ export function isUnavailable(error: unknown): boolean {
   );
 }
 
+const sqlStateOf = (error: unknown): string | undefined =>
+  error instanceof QueryFailedError ? (error.driverError as { code?: string })?.code : undefined;
+
+/** Constraint violations and aborted statements: races and limits, answered as documented, never a 500. */
+function databaseRefusal(error: unknown): DomainError | null {
+  const sqlState = sqlStateOf(error);
+  if (!sqlState) return null;
+  if (sqlState === '23505') return new DomainError(409, 'CONFLICT', 'A concurrent write conflicted with this one; retry the request');
+  if (sqlState === '23503') return foreignKeyViolation(((error as QueryFailedError).driverError as { constraint?: string }).constraint);
+  // Class 40: a deadlock or serialization failure between concurrent writes; retrying succeeds.
+  if (sqlState.startsWith('40')) return new DomainError(409, 'CONFLICT', 'A concurrent write conflicted with this one; retry the request');
+  // 57014: the statement ran past DATABASE_STATEMENT_TIMEOUT_MS and PostgreSQL cancelled it.
+  if (sqlState === '57014') {
+    return new DomainError(503, 'SERVICE_UNAVAILABLE', 'The request took too long and was stopped; try again shortly', undefined, { 'Retry-After': '5' });
+  }
+  // Class 22 (data exception): a value the request carried that the database cannot take.
+  if (sqlState.startsWith('22')) return new DomainError(400, 'VALUE_INVALID', 'A value in the request cannot be stored (out of range or malformed)');
+  return null;
+}
+
 /** Turns anything thrown into the documented error model. */
 export function toDomainError(error: unknown): DomainError | null {
   if (error instanceof DomainError) return error;
@@ -50,19 +72,16 @@ export function toDomainError(error: unknown): DomainError | null {
   if (bodyError?.type === 'entity.too.large') {
     return new DomainError(413, 'PAYLOAD_TOO_LARGE', 'The request body is too large');
   }
+  if (bodyError?.type === INVALID_UTF8) {
+    return new DomainError(400, 'BODY_INVALID', 'The request body is not valid UTF-8');
+  }
   // Errors of the body parser and its decompression carry an HTTP status of their own.
   const status = bodyError?.status ?? (error as { statusCode?: number })?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return new DomainError(status, HTTP_CODES[status] ?? 'BAD_REQUEST', 'The request body could not be read');
   }
-  const sqlState = error instanceof QueryFailedError ? (error.driverError as { code?: string })?.code : undefined;
-  if (sqlState === '23505') {
-    return new DomainError(409, 'CONFLICT', 'A concurrent write conflicted with this one; retry the request');
-  }
-  // Class 22 (data exception): a value the request carried that the database cannot take.
-  if (sqlState?.startsWith('22')) {
-    return new DomainError(400, 'VALUE_INVALID', 'A value in the request cannot be stored (out of range or malformed)');
-  }
+  const refusal = databaseRefusal(error);
+  if (refusal) return refusal;
   if (isUnavailable(error)) {
     return new DomainError(503, 'SERVICE_UNAVAILABLE', 'A dependency of the service is unavailable; try again shortly', undefined, {
       'Retry-After': '5',
@@ -80,7 +99,7 @@ export class KeyshelfExceptionFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<Response>();
     const state = stateOf(req);
     // A client that went away mid-request (a dropped upload) needs no answer and is no outage.
-    if (!res.socket || res.socket.destroyed) {
+    if (clientGone(req, res)) {
       this.logger.info({ requestId: state?.requestId }, 'client went away');
       return;
     }
@@ -102,12 +121,24 @@ export class KeyshelfExceptionFilter implements ExceptionFilter {
 }
 
 /**
+ * Whether the client's connection is gone, judged from the connection's state. A response
+ * without a socket is not that: on a keep-alive connection a response gets its socket only once
+ * the previous response on it has finished, and its client is still waiting for it; the
+ * request's socket is the connection then. (A request stream destroyed by the server itself,
+ * as a failed upload pipeline does, has no socket any more, but its response still has one.)
+ */
+function clientGone(req: Request, res: Response): boolean {
+  const connection = res.socket ?? req.socket;
+  return res.destroyed || Boolean(connection?.destroyed);
+}
+
+/**
  * What of an error may be logged: never a query's parameters, which carry what the client
  * sent (passwords become hashes there, tokens digests — still not for logs).
  */
 function loggable(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { value: String(error) };
-  const sqlState = error instanceof QueryFailedError ? (error.driverError as { code?: string })?.code : undefined;
+  const sqlState = sqlStateOf(error);
   return { type: error.name, message: error.message, ...(sqlState ? { sqlState } : {}), stack: error.stack };
 }
 

@@ -5,6 +5,8 @@ import { JsonApiDocument, type PageLinks, type ResourceObject } from './jsonapi.
 
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 10;
+/** A list-valued parameter (`entitlements[]=…`, a repeated name) carries at most this many values, like a page. */
+export const MAX_LIST_VALUES = 100;
 
 export interface ListQuery {
   page: { number: number; size: number };
@@ -55,6 +57,9 @@ export function parseListQuery(query: Record<string, unknown>, allowedFilters: r
     if (!values.every((value): value is string => typeof value === 'string')) {
       throw Errors.badParameter(key, `${key} must be a plain value`);
     }
+    if (values.length > MAX_LIST_VALUES) {
+      throw Errors.badParameter(key, `${key} takes at most ${MAX_LIST_VALUES} values`);
+    }
     result.filters[name] = key.endsWith('[]') || values.length > 1 ? values : values[0];
   }
   return result;
@@ -65,6 +70,12 @@ export function singleFilter(query: ListQuery, name: string): string | undefined
   const value = query.filters[name];
   if (Array.isArray(value)) throw Errors.badParameter(name, `${name} takes a single value`);
   return value;
+}
+
+/** A list-valued filter (at most MAX_LIST_VALUES values), or undefined. */
+export function listFilter(query: ListQuery, name: string): string[] | undefined {
+  const value = query.filters[name];
+  return value === undefined ? undefined : Array.isArray(value) ? value : [value];
 }
 
 export function pageLinks(req: Request, query: ListQuery, count: number): { links: PageLinks; meta: { pages: number; count: number } } {

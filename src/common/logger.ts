@@ -5,8 +5,10 @@ import { stateOf } from './request-context.js';
 
 /**
  * Structured JSON logs (SPEC §8.2). Request lines carry the request id, method, route, status,
- * duration and account, and deliberately no headers, query string or body: credentials travel
- * in headers (and userinfo), so nothing from them is ever logged.
+ * duration and account, and deliberately no headers, query string, body or raw path:
+ * credentials travel in headers (and userinfo), and a path may carry one too (a license key
+ * where a Keygen client looks a license up by key), so a request is logged by its route
+ * pattern (`/v1/accounts/:account/licenses/:id`), never by the path it was sent to.
  */
 export function createLogger(level: string): Logger {
   return pino({
@@ -28,7 +30,6 @@ export function requestLogMiddleware(logger: Logger) {
         requestId: state.requestId,
         method: req.method,
         route: route ?? null,
-        path: req.path,
         status,
         durationMs: Math.round(durationMs * 10) / 10,
         account: state.account?.id ?? null,

@@ -22,6 +22,7 @@ describe('loadConfig (SPEC §8.1)', () => {
     expect(config.redisUrl).toBeNull();
     expect(config.redisKeyPrefix).toBe('keyshelf:');
     expect(config.trustProxy).toEqual(['loopback']);
+    expect(config.databaseStatementTimeoutMs).toBe(5000);
   });
 
   it.each([
@@ -76,6 +77,7 @@ describe('loadConfig (SPEC §8.1)', () => {
     ['S3_PUBLIC_ENDPOINT', { S3_PUBLIC_ENDPOINT: 'ftp://files.example.com' }],
     ['S3_PUBLIC_ENDPOINT', { S3_PUBLIC_ENDPOINT: 'https://key:secret@files.example.com' }],
     ['S3_PUBLIC_ENDPOINT', { S3_PUBLIC_ENDPOINT: 'https://files.example.com/?x=1' }],
+    ['DATABASE_STATEMENT_TIMEOUT_MS', { DATABASE_STATEMENT_TIMEOUT_MS: '5s' }],
   ])('names %s when it is bad', (variable, env) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${variable} `));

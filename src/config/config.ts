@@ -7,6 +7,8 @@ export interface AppConfig {
   publicUrl: string | null;
   dataDir: string;
   databaseUrl: string | null;
+  /** Longest a database statement may run before PostgreSQL cancels it (0 = no limit). */
+  databaseStatementTimeoutMs: number;
   storage: {
     driver: 'fs' | 's3';
     s3: {
@@ -164,6 +166,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     publicUrl: url(env, 'PUBLIC_URL', ['http:', 'https:'], null),
     dataDir: resolve(text(env, 'DATA_DIR') ?? './data'),
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:'], null),
+    databaseStatementTimeoutMs: integer(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5000, 0, 3_600_000),
     storage: { driver, s3 },
     secretKey,
     maxUploadBytes: integer(env, 'MAX_UPLOAD_BYTES', 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { DataSource, type DataSourceOptions } from 'typeorm';
+import { DataSource, type DataSourceOptions, MigrationExecutor } from 'typeorm';
 import { EmbeddedPostgres } from './embedded.js';
 import { ENTITIES } from './entities/index.js';
 import { MIGRATIONS } from './migrations/index.js';
@@ -9,10 +9,21 @@ const MIGRATION_LOCK_KEY = 7_382_114_905;
 
 export type ConnectionTarget = { kind: 'url'; url: string; poolSize?: number } | { kind: 'embedded'; socketDir: string; port: number };
 
+export interface PoolLimits {
+  /**
+   * PostgreSQL cancels any statement running longer (SQLSTATE 57014, answered 503), so no
+   * request holds a connection for long (SPEC §10). 0 = no limit. Sent as the `statement_timeout`
+   * startup parameter of every pooled connection. The embedded database ignores it: PGlite runs
+   * each statement to its end inside this process (no timer signals in WebAssembly), so there
+   * queries are bounded by construction (capped list parameters, set-based filters).
+   */
+  statementTimeoutMs?: number;
+}
+
 // Timestamps are read as Date objects in UTC; bigint counters as numbers.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
 
-export function dataSourceOptions(target: ConnectionTarget): DataSourceOptions {
+export function dataSourceOptions(target: ConnectionTarget, limits: PoolLimits = {}): DataSourceOptions {
   const connection =
     target.kind === 'url'
       ? { url: target.url }
@@ -31,28 +42,30 @@ export function dataSourceOptions(target: ConnectionTarget): DataSourceOptions {
     uuidExtension: 'pgcrypto',
     installExtensions: false,
     poolSize,
-    extra: { max: poolSize, connectionTimeoutMillis: 10_000 },
+    extra: { max: poolSize, connectionTimeoutMillis: 10_000, ...(limits.statementTimeoutMs ? { statement_timeout: limits.statementTimeoutMs } : {}) },
   };
 }
 
 /**
- * Runs pending migrations. On PostgreSQL they run under a session-level advisory lock, so that
- * instances starting together run them one after the other (the later ones find nothing
- * pending); the embedded database has a single owner and a single connection, so no lock.
+ * Runs pending migrations on one connection, without the statement timeout (building an index
+ * on a large table may take longer than any request should). On PostgreSQL they run under a
+ * session-level advisory lock, so that instances starting together run them one after the
+ * other (the later ones find nothing pending); the embedded database has a single owner and a
+ * single connection, so no lock.
  */
 export async function migrate(dataSource: DataSource, lock: boolean): Promise<void> {
-  if (!lock) {
-    await dataSource.runMigrations({ transaction: 'each' });
-    return;
-  }
   const runner = dataSource.createQueryRunner();
   try {
     await runner.connect();
-    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    await runner.query('SET statement_timeout = 0');
+    if (lock) await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     try {
-      await dataSource.runMigrations({ transaction: 'each' });
+      const executor = new MigrationExecutor(dataSource, runner);
+      executor.transaction = 'each';
+      await executor.executePendingMigrations();
     } finally {
-      await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+      if (lock) await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+      await runner.query('RESET statement_timeout');
     }
   } finally {
     await runner.release();
@@ -71,7 +84,7 @@ export interface Database {
  * has one owner and one connection: a second process (a CLI beside a running server) is refused
  * rather than risk its queries interleaving with the server's.
  */
-export async function openDatabase(options: { databaseUrl: string | null; dataDir: string; poolSize?: number }): Promise<Database> {
+export async function openDatabase(options: { databaseUrl: string | null; dataDir: string; poolSize?: number } & PoolLimits): Promise<Database> {
   let embedded: EmbeddedPostgres | null = null;
   let target: ConnectionTarget;
   if (options.databaseUrl) {
@@ -80,7 +93,7 @@ export async function openDatabase(options: { databaseUrl: string | null; dataDi
     embedded = await EmbeddedPostgres.start(options.dataDir);
     target = { kind: 'embedded', ...embedded.endpoint };
   }
-  const dataSource = new DataSource(dataSourceOptions(target));
+  const dataSource = new DataSource(dataSourceOptions(target, { statementTimeoutMs: options.statementTimeoutMs }));
   try {
     await dataSource.initialize();
     await migrate(dataSource, target.kind === 'url');

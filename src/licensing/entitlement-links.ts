@@ -2,22 +2,18 @@ import { Injectable, type PipeTransform } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { RequestContext } from '../auth/decorators.js';
 import { Errors } from '../common/errors.js';
+import { dataList } from '../common/json-members.js';
 import { isUuid } from '../common/ids.js';
 import { Entitlement } from '../database/entities/entitlement.entity.js';
 
 /** `{"data":[{"type":"entitlements","id":…}]}` → the ids or codes named (SPEC §3.6). */
 export class EntitlementLinkagePipe implements PipeTransform<unknown, string[]> {
   transform(body: unknown): string[] {
-    const data = (body as { data?: unknown } | undefined)?.data;
-    if (!Array.isArray(data) || data.length === 0 || data.length > 100) {
-      throw Errors.badRequest('DATA_INVALID', 'data must be a list of 1 to 100 entitlement linkages', { pointer: '/data' });
-    }
-    return data.map((item: unknown, index) => {
-      const linkage = item as { type?: unknown; id?: unknown };
-      if (typeof item !== 'object' || item === null || linkage.type !== 'entitlements' || typeof linkage.id !== 'string' || linkage.id === '') {
-        throw Errors.badRequest('DATA_INVALID', 'each item must be {"type":"entitlements","id":…}', { pointer: `/data/${index}` });
+    return dataList(body, 'entitlements', ['type', 'id']).map((item, index) => {
+      if (typeof item.id !== 'string' || item.id === '') {
+        throw Errors.badRequest('ID_INVALID', 'each item must be {"type":"entitlements","id":…}', { pointer: `/data/${index}/id` });
       }
-      return linkage.id;
+      return item.id;
     });
   }
 }
@@ -32,19 +28,22 @@ export const LICENSE_LINKS: LinkTable = { table: 'license_entitlements', owner: 
 /** Attaching and detaching entitlements to policies and licenses, one rule for both. */
 @Injectable()
 export class EntitlementLinks {
+  /** The entitlements named by id or code, in the order given, with one query; the first unknown one is a 422. */
   async resolve(manager: EntityManager, ctx: RequestContext, refs: string[]): Promise<Entitlement[]> {
-    return Promise.all(
-      refs.map(async (ref, index) => {
-        const qb = manager.getRepository(Entitlement).createQueryBuilder('e').where('e.account_id = :account', { account: ctx.account.id });
-        if (isUuid(ref)) qb.andWhere('e.id = :ref', { ref });
-        else qb.andWhere('lower(e.code) = lower(:ref)', { ref });
-        const entitlement = await qb.getOne();
-        if (!entitlement) {
-          throw Errors.unprocessable('ENTITLEMENT_NOT_FOUND', `entitlement ${ref} does not exist`, { pointer: `/data/${index}/id` });
-        }
-        return entitlement;
-      }),
-    );
+    const found = await manager
+      .getRepository(Entitlement)
+      .createQueryBuilder('e')
+      .where('e.account_id = :account', { account: ctx.account.id })
+      .andWhere('(e.id = ANY(:ids::uuid[]) OR lower(e.code) = ANY(:codes::text[]))', {
+        ids: refs.filter(isUuid),
+        codes: refs.filter((ref) => !isUuid(ref)).map((ref) => ref.toLowerCase()),
+      })
+      .getMany();
+    return refs.map((ref, index) => {
+      const entitlement = found.find((e) => (isUuid(ref) ? e.id === ref.toLowerCase() : e.code.toLowerCase() === ref.toLowerCase()));
+      if (!entitlement) throw Errors.unprocessable('ENTITLEMENT_NOT_FOUND', `entitlement ${ref} does not exist`, { pointer: `/data/${index}/id` });
+      return entitlement;
+    });
   }
 
   async attach(manager: EntityManager, ctx: RequestContext, link: LinkTable, ownerId: string, refs: string[]): Promise<Entitlement[]> {
@@ -55,28 +54,27 @@ export class EntitlementLinks {
         throw Errors.unprocessable('ENTITLEMENT_TAKEN', `entitlement ${entitlement.code} is already attached`, { pointer: `/data/${index}/id` });
       }
     }
-    for (const entitlement of entitlements) {
-      await manager.query(`INSERT INTO ${link.table} (${link.owner}, entitlement_id, account_id) VALUES ($1, $2, $3)`, [
-        ownerId,
-        entitlement.id,
-        ctx.account.id,
-      ]);
-    }
+    await manager.query(`INSERT INTO ${link.table} (${link.owner}, entitlement_id, account_id) SELECT $1, unnest($2::uuid[]), $3`, [
+      ownerId,
+      entitlements.map((e) => e.id),
+      ctx.account.id,
+    ]);
     return entitlements;
   }
 
+  /** Detaches with one statement; what it did not delete (not attached, named twice, detached meanwhile) is a 422. */
   async detach(manager: EntityManager, ctx: RequestContext, link: LinkTable, ownerId: string, refs: string[]): Promise<void> {
     const entitlements = await this.resolve(manager, ctx, refs);
-    const attached = await this.attachedIds(manager, link, ownerId);
+    const [rows]: [{ entitlement_id: string }[], number] = await manager.query(
+      `DELETE FROM ${link.table} WHERE ${link.owner} = $1 AND entitlement_id = ANY($2::uuid[]) RETURNING entitlement_id`,
+      [ownerId, entitlements.map((e) => e.id)],
+    );
+    const detached = new Set(rows.map((row) => row.entitlement_id));
     for (const [index, entitlement] of entitlements.entries()) {
-      if (!attached.has(entitlement.id)) {
+      if (!detached.delete(entitlement.id)) {
         throw Errors.unprocessable('ENTITLEMENT_NOT_FOUND', `entitlement ${entitlement.code} is not attached`, { pointer: `/data/${index}/id` });
       }
     }
-    await manager.query(`DELETE FROM ${link.table} WHERE ${link.owner} = $1 AND entitlement_id = ANY($2::uuid[])`, [
-      ownerId,
-      entitlements.map((e) => e.id),
-    ]);
   }
 
   private async attachedIds(manager: EntityManager, link: LinkTable, ownerId: string): Promise<Set<string>> {

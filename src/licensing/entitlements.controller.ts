@@ -1,7 +1,8 @@
 import { Body, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { Ctx, type RequestContext } from '../auth/decorators.js';
+import { EDITORS } from '../auth/access/catalog.access.js';
+import { Allow, Ctx, type RequestContext } from '../auth/decorators.js';
 import { AccountRoute } from '../common/account-route.js';
 import { JsonApiDocument } from '../common/jsonapi.js';
 import { listDocument, parseListQuery } from '../common/list-query.js';
@@ -11,7 +12,7 @@ import { EntitlementsService } from './entitlements.service.js';
 import { serializeEntitlement } from './serializers.js';
 
 const createBody = new ResourceBodyPipe({ type: 'entitlements', attributes: CreateEntitlementAttributes });
-const updateBody = new ResourceBodyPipe({ type: 'entitlements', attributes: UpdateEntitlementAttributes });
+const updateBody = new ResourceBodyPipe({ type: 'entitlements', attributes: UpdateEntitlementAttributes, purpose: 'update' });
 
 @AccountRoute('entitlements', 'licensing')
 export class EntitlementsController {
@@ -31,6 +32,7 @@ export class EntitlementsController {
   }
 
   @Post()
+  @Allow(...EDITORS)
   @ApiOperation({ summary: 'Create an entitlement (admins, developers)' })
   async create(@Ctx() ctx: RequestContext, @Body(createBody) body: ResourceBody<CreateEntitlementAttributes>) {
     return JsonApiDocument.created(serializeEntitlement(await this.entitlements.create(ctx, body)));

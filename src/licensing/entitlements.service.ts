@@ -3,7 +3,7 @@ import { DataSource, type EntityManager, type SelectQueryBuilder } from 'typeorm
 import { LicensingRules, scopeVisibleEntitlements } from '../auth/access/licensing.access.js';
 import type { RequestContext } from '../auth/decorators.js';
 import { attributePointer, Errors } from '../common/errors.js';
-import { assertKeyFree, writeUnique } from '../common/unique.js';
+import { assertKeyFree, deleteFound, forWrite, writeUnique } from '../common/unique.js';
 import { isUuid } from '../common/ids.js';
 import { paged, type ListQuery } from '../common/list-query.js';
 import { assertSameId, type ResourceBody } from '../common/resource-body.js';
@@ -30,7 +30,7 @@ export class EntitlementsService {
   }
 
   async find(ctx: RequestContext, idOrCode: string, manager?: EntityManager): Promise<Entitlement> {
-    const qb = this.visibleEntitlements(ctx, manager);
+    const qb = forWrite(this.visibleEntitlements(ctx, manager), manager, 'e');
     if (isUuid(idOrCode)) qb.andWhere('e.id = :id', { id: idOrCode });
     else qb.andWhere('lower(e.code) = lower(:code)', { code: idOrCode });
     const entitlement = await qb.getOne();
@@ -69,7 +69,7 @@ export class EntitlementsService {
     await this.db.transaction(async (manager) => {
       const entitlement = await this.find(ctx, idOrCode, manager);
       LicensingRules.assertWriteEntitlements(ctx.bearer);
-      await manager.getRepository(Entitlement).delete({ id: entitlement.id, accountId: ctx.account.id });
+      await deleteFound(manager, Entitlement, entitlement.id, ctx.account.id, 'entitlement');
       await this.events.record(manager, ctx, 'entitlement.deleted', { type: 'entitlements', id: entitlement.id });
     });
   }

@@ -1,7 +1,8 @@
 import { Body, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { Ctx, Public, type RequestContext } from '../auth/decorators.js';
+import { LICENSING_MANAGERS } from '../auth/access/licensing.access.js';
+import { Allow, Ctx, Public, type RequestContext } from '../auth/decorators.js';
 import { AccountRoute } from '../common/account-route.js';
 import { JsonApiDocument } from '../common/jsonapi.js';
 import { listDocument, parseListQuery } from '../common/list-query.js';
@@ -19,7 +20,7 @@ const createBody = new ResourceBodyPipe({
   attributes: CreateLicenseAttributes,
   relationships: { policy: { type: 'policies', required: true }, user: { type: 'users' } },
 });
-const updateBody = new ResourceBodyPipe({ type: 'licenses', attributes: UpdateLicenseAttributes, relationships: { user: { type: 'users' } } });
+const updateBody = new ResourceBodyPipe({ type: 'licenses', attributes: UpdateLicenseAttributes, relationships: { user: { type: 'users' } }, purpose: 'update' });
 const tokenBody = new OptionalBody(new ResourceBodyPipe({ type: 'tokens', attributes: CreateTokenAttributes }));
 const linkage = new EntitlementLinkagePipe();
 
@@ -52,6 +53,7 @@ export class LicensesController {
   }
 
   @Post()
+  @Allow(...LICENSING_MANAGERS)
   @ApiOperation({ summary: 'Create a license; the key is shown in this response only' })
   async create(@Ctx() ctx: RequestContext, @Body(createBody) body: ResourceBody<CreateLicenseAttributes>) {
     const { license, key } = await this.licenses.create(ctx, body);

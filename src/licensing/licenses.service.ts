@@ -17,7 +17,7 @@ import type { CreateTokenAttributes } from '../tokens/dto/token-attributes.js';
 import { TokensService, type IssuedToken } from '../tokens/tokens.service.js';
 import type { CreateLicenseAttributes, UpdateLicenseAttributes } from './dto/licensing-attributes.js';
 import { EntitlementLinks, entitlementTaken, LICENSE_LINKS } from './entitlement-links.js';
-import { writeUnique } from '../common/unique.js';
+import { deleteFound, forWrite, writeUnique } from '../common/unique.js';
 import { EntitlementsService } from './entitlements.service.js';
 import { PoliciesService } from './policies.service.js';
 
@@ -64,7 +64,7 @@ export class LicensesService {
   }
 
   async find(ctx: RequestContext, id: string, manager?: EntityManager): Promise<License> {
-    const license = isUuid(id) ? await this.visibleLicenses(ctx, manager).andWhere('lic.id = :id', { id }).getOne() : null;
+    const license = isUuid(id) ? await forWrite(this.visibleLicenses(ctx, manager), manager, 'lic').andWhere('lic.id = :id', { id }).getOne() : null;
     if (!license) throw Errors.notFound('license');
     return license;
   }
@@ -141,7 +141,7 @@ export class LicensesService {
     await this.db.transaction(async (manager) => {
       const license = await this.find(ctx, id, manager);
       LicensingRules.assertManage(ctx.bearer, license.productId, 'delete this license');
-      await manager.getRepository(License).delete({ id: license.id, accountId: ctx.account.id });
+      await deleteFound(manager, License, license.id, ctx.account.id, 'license');
       await this.events.record(manager, ctx, 'license.deleted', { type: 'licenses', id: license.id });
     });
   }

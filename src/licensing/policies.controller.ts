@@ -1,6 +1,7 @@
 import { Body, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
 import type { Request } from 'express';
+import { LICENSING_MANAGERS } from '../auth/access/licensing.access.js';
 import { Allow, Ctx, type RequestContext } from '../auth/decorators.js';
 import { AccountRoute } from '../common/account-route.js';
 import { JsonApiDocument } from '../common/jsonapi.js';
@@ -16,11 +17,10 @@ const createBody = new ResourceBodyPipe({
   attributes: CreatePolicyAttributes,
   relationships: { product: { type: 'products', required: true } },
 });
-const updateBody = new ResourceBodyPipe({ type: 'policies', attributes: UpdatePolicyAttributes });
+const updateBody = new ResourceBodyPipe({ type: 'policies', attributes: UpdatePolicyAttributes, purpose: 'update' });
 const linkage = new EntitlementLinkagePipe();
 
 @AccountRoute('policies', 'licensing')
-@Allow('admin', 'developer', 'read-only', 'product')
 export class PoliciesController {
   constructor(private readonly policies: PoliciesService) {}
 
@@ -38,6 +38,7 @@ export class PoliciesController {
   }
 
   @Post()
+  @Allow(...LICENSING_MANAGERS)
   @ApiOperation({ summary: 'Create a policy for a product' })
   async create(@Ctx() ctx: RequestContext, @Body(createBody) body: ResourceBody<CreatePolicyAttributes>) {
     return JsonApiDocument.created(serializePolicy(await this.policies.create(ctx, body)));

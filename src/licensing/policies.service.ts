@@ -12,7 +12,7 @@ import { EventsService } from '../events/events.service.js';
 import { ProductsService } from '../products/products.service.js';
 import type { CreatePolicyAttributes, UpdatePolicyAttributes } from './dto/licensing-attributes.js';
 import { EntitlementLinks, entitlementTaken, POLICY_LINKS } from './entitlement-links.js';
-import { writeUnique } from '../common/unique.js';
+import { deleteFound, forWrite, writeUnique } from '../common/unique.js';
 import { EntitlementsService } from './entitlements.service.js';
 
 export const POLICY_FILTERS = ['product'] as const;
@@ -44,7 +44,7 @@ export class PoliciesService {
   }
 
   async findVisible(ctx: RequestContext, id: string, manager?: EntityManager): Promise<Policy | null> {
-    return isUuid(id) ? this.visiblePolicies(ctx, manager).andWhere('pol.id = :id', { id }).getOne() : null;
+    return isUuid(id) ? forWrite(this.visiblePolicies(ctx, manager), manager, 'pol').andWhere('pol.id = :id', { id }).getOne() : null;
   }
 
   async find(ctx: RequestContext, id: string, manager?: EntityManager): Promise<Policy> {
@@ -95,7 +95,7 @@ export class PoliciesService {
     await this.db.transaction(async (manager) => {
       const policy = await this.find(ctx, id, manager);
       LicensingRules.assertManage(ctx.bearer, policy.productId, 'delete this policy');
-      await manager.getRepository(Policy).delete({ id: policy.id, accountId: ctx.account.id });
+      await deleteFound(manager, Policy, policy.id, ctx.account.id, 'policy');
       await this.events.record(manager, ctx, 'policy.deleted', { type: 'policies', id: policy.id });
     });
   }

@@ -5,6 +5,8 @@ import type { RequestContext } from '../auth/decorators.js';
 import { keyDigest, SECRET_KEY } from '../auth/secrets.js';
 import { Errors } from '../common/errors.js';
 import { isUuid } from '../common/ids.js';
+import { isPlainObject, onlyMembers } from '../common/json-members.js';
+import { MAX_LIST_VALUES } from '../common/list-query.js';
 import { License } from '../database/entities/license.entity.js';
 import { Policy } from '../database/entities/policy.entity.js';
 
@@ -23,10 +25,12 @@ export interface ValidationRequest {
 
 /** `{"meta":{"key":…,"scope":{"product":…,"entitlements":[…]}}}` (SPEC §3.6). */
 export function parseValidationRequest(body: unknown): ValidationRequest {
-  const meta = (body as { meta?: unknown } | undefined)?.meta as Record<string, unknown> | undefined;
-  if (typeof meta !== 'object' || meta === null || typeof meta.key !== 'string' || meta.key === '') {
+  const meta = isPlainObject(body) ? body.meta : undefined;
+  if (!isPlainObject(meta) || typeof meta.key !== 'string' || meta.key === '') {
     throw Errors.badRequest('KEY_INVALID', 'meta.key must be the license key', { pointer: '/meta/key' });
   }
+  onlyMembers(body as Record<string, unknown>, ['meta'], '');
+  onlyMembers(meta, ['key', 'scope'], '/meta');
   const scope = (meta.scope ?? {}) as Record<string, unknown>;
   if (typeof scope !== 'object' || scope === null || Array.isArray(scope)) {
     throw Errors.badRequest('SCOPE_INVALID', 'meta.scope must be an object', { pointer: '/meta/scope' });
@@ -40,8 +44,11 @@ export function parseValidationRequest(body: unknown): ValidationRequest {
     throw Errors.badRequest('SCOPE_INVALID', 'meta.scope.product must be a product id or code', { pointer: '/meta/scope/product' });
   }
   const entitlements = scope.entitlements;
-  if (entitlements !== undefined && !(Array.isArray(entitlements) && entitlements.every((code) => typeof code === 'string'))) {
-    throw Errors.badRequest('SCOPE_INVALID', 'meta.scope.entitlements must be a list of entitlement codes', { pointer: '/meta/scope/entitlements' });
+  const codes = Array.isArray(entitlements) && entitlements.every((code) => typeof code === 'string') && entitlements.length <= MAX_LIST_VALUES;
+  if (entitlements !== undefined && !codes) {
+    throw Errors.badRequest('SCOPE_INVALID', `meta.scope.entitlements must be a list of at most ${MAX_LIST_VALUES} entitlement codes`, {
+      pointer: '/meta/scope/entitlements',
+    });
   }
   return { key: meta.key, scope: { product: scope.product as string | undefined, entitlements: entitlements as string[] | undefined } };
 }

@@ -1,7 +1,8 @@
 import { Body, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { Ctx, Public, type RequestContext } from '../auth/decorators.js';
+import { CATALOG_WRITERS } from '../auth/access/catalog.access.js';
+import { Allow, Ctx, Public, type RequestContext } from '../auth/decorators.js';
 import { AccountRoute } from '../common/account-route.js';
 import { JsonApiDocument } from '../common/jsonapi.js';
 import { listDocument, parseListQuery } from '../common/list-query.js';
@@ -15,7 +16,7 @@ const createBody = new ResourceBodyPipe({
   attributes: CreatePackageAttributes,
   relationships: { product: { type: 'products', required: true } },
 });
-const updateBody = new ResourceBodyPipe({ type: 'packages', attributes: UpdatePackageAttributes });
+const updateBody = new ResourceBodyPipe({ type: 'packages', attributes: UpdatePackageAttributes, purpose: 'update' });
 
 @AccountRoute('packages', 'packages')
 export class PackagesController {
@@ -37,6 +38,7 @@ export class PackagesController {
   }
 
   @Post()
+  @Allow(...CATALOG_WRITERS)
   @ApiOperation({ summary: 'Create a package (writers of its product)' })
   async create(@Ctx() ctx: RequestContext, @Body(createBody) body: ResourceBody<CreatePackageAttributes>) {
     return JsonApiDocument.created(serializePackage(await this.packages.create(ctx, body)));

@@ -3,7 +3,7 @@ import { DataSource, type EntityManager, type SelectQueryBuilder } from 'typeorm
 import { PackageRules, scopeVisiblePackages } from '../auth/access/catalog.access.js';
 import type { RequestContext } from '../auth/decorators.js';
 import { attributePointer, Errors, relationshipPointer } from '../common/errors.js';
-import { assertKeyFree, writeUnique } from '../common/unique.js';
+import { assertKeyFree, deleteFound, forWrite, writeUnique } from '../common/unique.js';
 import { isUuid } from '../common/ids.js';
 import { paged, singleFilter, type ListQuery } from '../common/list-query.js';
 import { assertSameId, type ResourceBody } from '../common/resource-body.js';
@@ -54,7 +54,7 @@ export class PackagesService {
 
   /** By id or key; a pypi package is also found by any spelling of its name (PEP 503). */
   async find(ctx: RequestContext, idOrKey: string, manager?: EntityManager): Promise<Package> {
-    const qb = this.visiblePackages(ctx, manager);
+    const qb = forWrite(this.visiblePackages(ctx, manager), manager, 'pkg');
     if (isUuid(idOrKey)) qb.andWhere('pkg.id = :id', { id: idOrKey });
     else {
       qb.andWhere(`(lower(pkg.key) = lower(:key) OR (pkg.engine = 'pypi' AND pkg.key = :normalized))`, {
@@ -158,7 +158,7 @@ export class PackagesService {
     await this.db.transaction(async (manager) => {
       const pkg = await this.find(ctx, idOrKey, manager);
       PackageRules.assertWrite(ctx.bearer, pkg);
-      await manager.getRepository(Package).delete({ id: pkg.id, accountId: ctx.account.id });
+      await deleteFound(manager, Package, pkg.id, ctx.account.id, 'package');
       await this.events.record(manager, ctx, 'package.deleted', { type: 'packages', id: pkg.id });
     });
   }

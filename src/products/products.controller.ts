@@ -1,7 +1,8 @@
 import { Body, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { Ctx, type RequestContext } from '../auth/decorators.js';
+import { EDITORS } from '../auth/access/catalog.access.js';
+import { Allow, Ctx, type RequestContext } from '../auth/decorators.js';
 import { AccountRoute } from '../common/account-route.js';
 import { JsonApiDocument } from '../common/jsonapi.js';
 import { listDocument, parseListQuery } from '../common/list-query.js';
@@ -13,7 +14,7 @@ import { serializeProduct } from './product.serializer.js';
 import { ProductsService } from './products.service.js';
 
 const createBody = new ResourceBodyPipe({ type: 'products', attributes: CreateProductAttributes });
-const updateBody = new ResourceBodyPipe({ type: 'products', attributes: UpdateProductAttributes });
+const updateBody = new ResourceBodyPipe({ type: 'products', attributes: UpdateProductAttributes, purpose: 'update' });
 const tokenBody = new OptionalBody(new ResourceBodyPipe({ type: 'tokens', attributes: CreateTokenAttributes }));
 
 @AccountRoute('products', 'products')
@@ -34,6 +35,7 @@ export class ProductsController {
   }
 
   @Post()
+  @Allow(...EDITORS)
   @ApiOperation({ summary: 'Create a product (admins, developers)' })
   async create(@Ctx() ctx: RequestContext, @Body(createBody) body: ResourceBody<CreateProductAttributes>) {
     return JsonApiDocument.created(serializeProduct(await this.products.create(ctx, body)));

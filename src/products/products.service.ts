@@ -3,7 +3,7 @@ import { DataSource, type EntityManager, type SelectQueryBuilder } from 'typeorm
 import { ProductRules, scopeVisibleProducts } from '../auth/access/catalog.access.js';
 import type { RequestContext } from '../auth/decorators.js';
 import { attributePointer, Errors } from '../common/errors.js';
-import { assertKeyFree, writeUnique } from '../common/unique.js';
+import { assertKeyFree, deleteFound, forWrite, writeUnique } from '../common/unique.js';
 import { isUuid } from '../common/ids.js';
 import { paged, type ListQuery } from '../common/list-query.js';
 import { assertSameId, type ResourceBody } from '../common/resource-body.js';
@@ -34,7 +34,7 @@ export class ProductsService {
 
   /** By id or code; null when absent or not visible to the bearer. */
   findVisible(ctx: RequestContext, idOrCode: string, manager?: EntityManager): Promise<Product | null> {
-    const qb = this.visibleProducts(ctx, manager);
+    const qb = forWrite(this.visibleProducts(ctx, manager), manager, 'p');
     if (isUuid(idOrCode)) qb.andWhere('p.id = :id', { id: idOrCode });
     else qb.andWhere('lower(p.code) = lower(:code)', { code: idOrCode });
     return qb.getOne();
@@ -100,7 +100,7 @@ export class ProductsService {
     await this.db.transaction(async (manager) => {
       const product = await this.find(ctx, idOrCode, manager);
       ProductRules.assertDelete(ctx.bearer);
-      await manager.getRepository(Product).delete({ id: product.id, accountId: ctx.account.id });
+      await deleteFound(manager, Product, product.id, ctx.account.id, 'product');
       await this.events.record(manager, ctx, 'product.deleted', { type: 'products', id: product.id });
     });
   }

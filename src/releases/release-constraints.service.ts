@@ -1,8 +1,10 @@
 import { Injectable, type PipeTransform } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, In } from 'typeorm';
 import { ReleaseRules } from '../auth/access/release.access.js';
 import type { RequestContext } from '../auth/decorators.js';
 import { Errors } from '../common/errors.js';
+import { dataList, isPlainObject, onlyMembers } from '../common/json-members.js';
+import { clientGeneratedId } from '../common/resource-body.js';
 import { isUuid } from '../common/ids.js';
 import { paged, type ListQuery } from '../common/list-query.js';
 import { Entitlement } from '../database/entities/entitlement.entity.js';
@@ -13,31 +15,25 @@ import type { ReleaseNarrowing } from './release-queries.js';
 import { ReleasesService } from './releases.service.js';
 import { EventsService } from '../events/events.service.js';
 
-type ConstraintItem = { type?: unknown; id?: unknown; relationships?: { entitlement?: { data?: { type?: unknown; id?: unknown } } } };
-
-function items(body: unknown): ConstraintItem[] {
-  const data = (body as { data?: unknown } | undefined)?.data;
-  if (!Array.isArray(data) || data.length === 0 || data.length > 100) {
-    throw Errors.badRequest('DATA_INVALID', 'data must be a list of 1 to 100 constraints', { pointer: '/data' });
-  }
-  return data.map((item: unknown, index) => {
-    if (typeof item !== 'object' || item === null || (item as ConstraintItem).type !== 'constraints') {
-      throw Errors.badRequest('DATA_INVALID', 'each item must be of type "constraints"', { pointer: `/data/${index}/type` });
-    }
-    return item as ConstraintItem;
-  });
-}
-
 /** `{"data":[{"type":"constraints","relationships":{"entitlement":{"data":{"type":"entitlements","id":…}}}}]}` */
 export class AttachConstraintsPipe implements PipeTransform<unknown, string[]> {
   transform(body: unknown): string[] {
-    return items(body).map((item, index) => {
-      const linkage = item.relationships?.entitlement?.data;
-      if (!linkage || linkage.type !== 'entitlements' || typeof linkage.id !== 'string' || linkage.id === '') {
-        throw Errors.badRequest('ENTITLEMENT_INVALID', 'each constraint needs relationships.entitlement.data {"type":"entitlements","id":…}', {
-          pointer: `/data/${index}/relationships/entitlement`,
+    return dataList(body, 'constraints', ['type', 'id', 'relationships']).map((item, index) => {
+      // Attaching creates constraints, whose ids the server assigns (JSON:API, as on every create).
+      if (item.id !== undefined) throw clientGeneratedId(`/data/${index}/id`);
+      const at = `/data/${index}/relationships`;
+      const invalid = () =>
+        Errors.badRequest('ENTITLEMENT_INVALID', 'each constraint needs relationships.entitlement.data {"type":"entitlements","id":…}', {
+          pointer: `${at}/entitlement`,
         });
-      }
+      if (!isPlainObject(item.relationships)) throw invalid();
+      onlyMembers(item.relationships, ['entitlement'], at);
+      const relationship = item.relationships.entitlement;
+      if (!isPlainObject(relationship)) throw invalid();
+      onlyMembers(relationship, ['data'], `${at}/entitlement`);
+      const linkage = relationship.data;
+      if (!isPlainObject(linkage) || linkage.type !== 'entitlements' || typeof linkage.id !== 'string' || linkage.id === '') throw invalid();
+      onlyMembers(linkage, ['type', 'id'], `${at}/entitlement/data`);
       return linkage.id;
     });
   }
@@ -46,7 +42,7 @@ export class AttachConstraintsPipe implements PipeTransform<unknown, string[]> {
 /** `{"data":[{"type":"constraints","id":…}]}` */
 export class DetachConstraintsPipe implements PipeTransform<unknown, string[]> {
   transform(body: unknown): string[] {
-    return items(body).map((item, index) => {
+    return dataList(body, 'constraints', ['type', 'id']).map((item, index) => {
       if (typeof item.id !== 'string' || item.id === '') {
         throw Errors.badRequest('ID_INVALID', 'each constraint to detach needs its id', { pointer: `/data/${index}/id` });
       }
@@ -92,17 +88,19 @@ export class ReleaseConstraintsService {
       const release = await this.releases.find(ctx, ref, narrowing, manager);
       ReleaseRules.assertWrite(ctx.bearer, release.productId, "change this release's constraints");
       const entitlements = await this.links.resolve(manager, ctx, refs);
-      const attached = new Set((await manager.getRepository(ReleaseConstraint).findBy({ releaseId: release.id })).map((c) => c.entitlementId));
-      const created: ReleaseConstraint[] = [];
+      const repo = manager.getRepository(ReleaseConstraint);
+      const attached = new Set((await repo.findBy({ releaseId: release.id })).map((c) => c.entitlementId));
       for (const [index, entitlement] of entitlements.entries()) {
         if (attached.has(entitlement.id)) {
           throw Errors.unprocessable('ENTITLEMENT_TAKEN', `entitlement ${entitlement.code} is already a constraint`, { pointer: `/data/${index}` });
         }
         attached.add(entitlement.id);
-        created.push(await manager.getRepository(ReleaseConstraint).save({ accountId: ctx.account.id, releaseId: release.id, entitlementId: entitlement.id }));
       }
+      const { identifiers } = await repo.insert(entitlements.map((e) => ({ accountId: ctx.account.id, releaseId: release.id, entitlementId: e.id })));
+      const ids = identifiers.map((identifier) => identifier.id as string);
+      const created = await repo.findBy({ id: In(ids) });
       await this.events.record(manager, ctx, 'release.constraints.attached', { type: 'releases', id: release.id }, { entitlements: entitlements.map((e) => e.id) });
-      return created;
+      return ids.map((id) => created.find((c) => c.id === id)!);
     }, { release_constraints_key: entitlementTaken });
   }
 
@@ -110,11 +108,15 @@ export class ReleaseConstraintsService {
     await this.db.transaction(async (manager) => {
       const release = await this.releases.find(ctx, ref, narrowing, manager);
       ReleaseRules.assertWrite(ctx.bearer, release.productId, "change this release's constraints");
+      // One statement; what it did not delete (not attached, named twice, detached meanwhile) is a 422.
+      const [rows]: [{ id: string }[], number] = await manager.query('DELETE FROM release_constraints WHERE release_id = $1 AND id = ANY($2::uuid[]) RETURNING id', [
+        release.id,
+        ids.filter(isUuid),
+      ]);
+      const detached = new Set(rows.map((row) => row.id));
       for (const [index, id] of ids.entries()) {
-        const found = isUuid(id) && (await manager.getRepository(ReleaseConstraint).existsBy({ id, releaseId: release.id }));
-        if (!found) throw Errors.unprocessable('CONSTRAINT_NOT_FOUND', `constraint ${id} is not attached to this release`, { pointer: `/data/${index}/id` });
+        if (!detached.delete(id.toLowerCase())) throw Errors.unprocessable('CONSTRAINT_NOT_FOUND', `constraint ${id} is not attached to this release`, { pointer: `/data/${index}/id` });
       }
-      await manager.getRepository(ReleaseConstraint).delete(ids.map((id) => ({ id, releaseId: release.id })));
       await this.events.record(manager, ctx, 'release.constraints.detached', { type: 'releases', id: release.id }, { constraints: ids });
     });
   }

@@ -3,6 +3,7 @@ import { scopeVisibleReleases } from '../auth/access/release.access.js';
 import type { RequestContext } from '../auth/decorators.js';
 import { Errors } from '../common/errors.js';
 import { isUuid } from '../common/ids.js';
+import { forWrite } from '../common/unique.js';
 import { Release } from '../database/entities/release.entity.js';
 import { normalizePypiName } from '../products/package-key.js';
 import { CHANNEL_SETS, isChannel } from './version.js';
@@ -38,6 +39,23 @@ export function narrowReleases<T extends ObjectLiteral>(qb: SelectQueryBuilder<T
   return qb;
 }
 
+/**
+ * Releases constrained by every one of the given entitlement codes (the `entitlements[]`
+ * filter, SPEC §3.4), as one set-based condition: a release qualifies when the number of its
+ * constraints whose code is among the (distinct, case-folded) codes equals the number of codes.
+ * Never one subquery per value: each would add a join the planner has to order (SPEC §10).
+ */
+export function constrainedByAll<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, accountId: string, codes: string[], alias = 'r'): SelectQueryBuilder<T> {
+  const wanted = [...new Set(codes.map((code) => code.toLowerCase()))];
+  if (wanted.length === 0) return qb;
+  return qb.andWhere(
+    `${alias}.id IN (SELECT fc.release_id FROM release_constraints fc JOIN entitlements fe ON fe.id = fc.entitlement_id
+       WHERE fe.account_id = :constraintAccount AND lower(fe.code) = ANY(:constraintCodes::text[])
+       GROUP BY fc.release_id HAVING count(*) = :constraintCodeCount)`,
+    { constraintAccount: accountId, constraintCodes: wanted, constraintCodeCount: wanted.length },
+  );
+}
+
 /** `channel` filters take a channel and mean its channel set (SPEC §5); anything else is a 400. */
 export function channelSet(channel: string, parameter = 'channel'): string[] {
   if (!isChannel(channel)) throw Errors.badParameter(parameter, 'channel must be one of stable, rc, beta, alpha, dev');
@@ -54,7 +72,7 @@ export async function findRelease(
   ref: string,
   narrowing: ReleaseNarrowing = {},
 ): Promise<Release | null> {
-  const qb = narrowReleases(visibleReleases(manager, ctx), narrowing);
+  const qb = forWrite(narrowReleases(visibleReleases(manager, ctx), narrowing), manager, 'r');
   if (isUuid(ref)) qb.andWhere('r.id = :ref', { ref });
   else qb.andWhere('(r.version = :ref OR r.tag = :ref)', { ref });
   return qb.orderBy('r.created_at', 'ASC').addOrderBy('r.id', 'ASC').limit(1).getOne();

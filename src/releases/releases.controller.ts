@@ -1,7 +1,8 @@
 import { Body, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { Ctx, Public, type RequestContext } from '../auth/decorators.js';
+import { CATALOG_WRITERS } from '../auth/access/catalog.access.js';
+import { Allow, Ctx, Public, type RequestContext } from '../auth/decorators.js';
 import { AccountRoute } from '../common/account-route.js';
 import { JsonApiDocument } from '../common/jsonapi.js';
 import { listDocument, parseListQuery } from '../common/list-query.js';
@@ -18,7 +19,7 @@ const createBody = new ResourceBodyPipe({
   attributes: CreateReleaseAttributes,
   relationships: { product: { type: 'products', required: true }, package: { type: 'packages' } },
 });
-const updateBody = new ResourceBodyPipe({ type: 'releases', attributes: UpdateReleaseAttributes });
+const updateBody = new ResourceBodyPipe({ type: 'releases', attributes: UpdateReleaseAttributes, purpose: 'update' });
 type Raw = Record<string, unknown>;
 
 @AccountRoute('releases', 'releases')
@@ -44,6 +45,7 @@ export class ReleasesController {
   }
 
   @Post()
+  @Allow(...CATALOG_WRITERS)
   @ApiOperation({ summary: 'Create a release (DRAFT unless status says PUBLISHED)' })
   async create(@Ctx() ctx: RequestContext, @Body(createBody) body: ResourceBody<CreateReleaseAttributes>) {
     return JsonApiDocument.created(serializeRelease(await this.releases.create(ctx, body)));

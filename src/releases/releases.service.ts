@@ -3,9 +3,9 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { ReleaseRules } from '../auth/access/release.access.js';
 import type { RequestContext } from '../auth/decorators.js';
 import { attributePointer, DomainError, Errors, relationshipPointer } from '../common/errors.js';
-import { writeUnique } from '../common/unique.js';
+import { deleteFound, writeUnique } from '../common/unique.js';
 import { isUuid } from '../common/ids.js';
-import { paged, singleFilter, type ListQuery } from '../common/list-query.js';
+import { listFilter, paged, singleFilter, type ListQuery } from '../common/list-query.js';
 import { assertSameId, type ResourceBody } from '../common/resource-body.js';
 import { Artifact } from '../database/entities/artifact.entity.js';
 import type { Package } from '../database/entities/package.entity.js';
@@ -16,7 +16,7 @@ import { PackagesService } from '../products/packages.service.js';
 import { ProductsService } from '../products/products.service.js';
 import { BLOB_STORE, type BlobStore } from '../storage/blob-store.js';
 import type { CreateReleaseAttributes, UpdateReleaseAttributes } from './dto/release-attributes.js';
-import { channelSet, findRelease, lockRelease, narrowReleases, visibleReleases, type ReleaseNarrowing } from './release-queries.js';
+import { channelSet, constrainedByAll, findRelease, lockRelease, narrowReleases, visibleReleases, type ReleaseNarrowing } from './release-queries.js';
 import { channelOf, isChannel, parseVersion, semverColumns, type ParsedVersion } from './version.js';
 
 export const RELEASE_FILTERS = ['product', 'package', 'channel', 'status', 'yanked', 'entitlements'] as const;
@@ -51,13 +51,7 @@ export class ReleasesService {
       if (yanked !== 'true' && yanked !== 'false') throw Errors.badParameter('yanked', 'yanked must be true or false');
       qb.andWhere(yanked === 'true' ? `r.status = 'YANKED'` : `r.status <> 'YANKED'`);
     }
-    const entitlements = query.filters.entitlements;
-    for (const [index, code] of (Array.isArray(entitlements) ? entitlements : entitlements ? [entitlements] : []).entries()) {
-      qb.andWhere(
-        `EXISTS (SELECT 1 FROM release_constraints fc JOIN entitlements fe ON fe.id = fc.entitlement_id WHERE fc.release_id = r.id AND lower(fe.code) = lower(:entitlement${index}))`,
-        { [`entitlement${index}`]: code },
-      );
-    }
+    constrainedByAll(qb, ctx.account.id, listFilter(query, 'entitlements') ?? []);
     return paged(qb, 'r', query).getManyAndCount();
   }
 
@@ -137,7 +131,7 @@ export class ReleasesService {
       // Locked before its files are listed, so a file published into it meanwhile is listed too.
       if (!(await lockRelease(manager, release.id))) throw Errors.notFound('release');
       const artifacts = await manager.getRepository(Artifact).findBy({ releaseId: release.id });
-      await manager.getRepository(Release).delete({ id: release.id, accountId: ctx.account.id });
+      await deleteFound(manager, Release, release.id, ctx.account.id, 'release');
       await this.events.record(manager, ctx, 'release.deleted', { type: 'releases', id: release.id });
       return artifacts.map((artifact) => artifact.storageKey).filter((key): key is string => key !== null);
     });

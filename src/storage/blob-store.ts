@@ -54,9 +54,26 @@ export function storageKey(accountId: string, artifactId: string): string {
   return key;
 }
 
-/** `attachment` with an ASCII fallback and the UTF-8 name (RFC 6266). */
+/** RFC 8187 attr-char: what may stand unencoded in an extended parameter value. */
+const ATTR_CHAR = /^[A-Za-z0-9!#$&+\-.^_`|~]$/;
+
+/** RFC 8187 §3.2.1 value-chars: UTF-8 bytes, attr-chars as they are, every other byte %XX. */
+export function extendedValue(text: string): string {
+  let encoded = '';
+  for (const byte of Buffer.from(text, 'utf8')) {
+    const char = String.fromCharCode(byte);
+    encoded += byte < 0x80 && ATTR_CHAR.test(char) ? char : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return encoded;
+}
+
+/**
+ * `attachment` with the last segment of the filename (RFC 6266): `filename*` carries it exactly
+ * (RFC 8187), and `filename` an ASCII fallback for old clients, without quotes, backslashes or
+ * `%` (which some clients would decode, RFC 6266 appendix D).
+ */
 export function contentDisposition(filename: string): string {
   const base = filename.split('/').pop() ?? filename;
-  const ascii = base.replace(/[^\x20-\x7e]|["\\]/g, '_');
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(base)}`;
+  const ascii = base.replace(/[^\x20-\x7e]|["\\%]/g, '_');
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${extendedValue(base)}`;
 }

@@ -42,12 +42,19 @@ export class StorageSweeper implements OnApplicationBootstrap, OnApplicationShut
   }
 }
 
+/** Keys looked up per statement: a directory may hold any number of blobs, a statement must stay bounded. */
+const KEYS_PER_QUERY = 1000;
+
 /** The sweep itself, shared by the schedule and the CLI. */
 export function sweepStorage(db: DataSource, store: BlobStore, graceMs: number, progress?: (done: number) => void): Promise<SweepReport> {
   const referenced = async (keys: string[]): Promise<Set<string>> => {
-    if (keys.length === 0) return new Set();
-    const rows: { storage_key: string }[] = await db.query('SELECT storage_key FROM artifacts WHERE storage_key = ANY($1::text[])', [keys]);
-    return new Set(rows.map((row) => row.storage_key));
+    const found = new Set<string>();
+    for (let start = 0; start < keys.length; start += KEYS_PER_QUERY) {
+      const batch = keys.slice(start, start + KEYS_PER_QUERY);
+      const rows: { storage_key: string }[] = await db.query('SELECT storage_key FROM artifacts WHERE storage_key = ANY($1::text[])', [batch]);
+      for (const row of rows) found.add(row.storage_key);
+    }
+    return found;
   };
   return store.sweep(referenced, graceMs, progress);
 }

@@ -2,7 +2,8 @@ import { Body, Delete, Get, HttpCode, Param, Post, Query, Req, UseGuards } from 
 import { ApiOperation } from '@nestjs/swagger';
 import { AccountRoute } from '../common/account-route.js';
 import type { Request } from 'express';
-import { AcceptsPassword, Ctx, type RequestContext } from '../auth/decorators.js';
+import { USER_KINDS } from '../auth/bearer.js';
+import { AcceptsPassword, Allow, Ctx, type RequestContext } from '../auth/decorators.js';
 import { PasswordLoginGuard } from '../auth/password.strategy.js';
 import { JsonApiDocument } from '../common/jsonapi.js';
 import { TokenCreationLimit } from '../rate-limit/rate-limit.guard.js';
@@ -19,6 +20,7 @@ export class TokensController {
   constructor(private readonly tokens: TokensService) {}
 
   @Post()
+  @Allow(...USER_KINDS)
   @TokenCreationLimit()
   @AcceptsPassword()
   @UseGuards(PasswordLoginGuard)

@@ -4,6 +4,7 @@ import { isAdmin, isStaff } from '../auth/bearer.js';
 import type { RequestContext } from '../auth/decorators.js';
 import { generateToken, tokenDigest } from '../auth/secrets.js';
 import { attributePointer, Errors } from '../common/errors.js';
+import { deleteFound } from '../common/unique.js';
 import { isUuid } from '../common/ids.js';
 import { paged, type ListQuery } from '../common/list-query.js';
 import type { ResourceBody } from '../common/resource-body.js';
@@ -107,7 +108,7 @@ export class TokensService {
   async revoke(ctx: RequestContext, id: string): Promise<void> {
     const token = await this.find(ctx, id);
     await this.db.transaction(async (manager) => {
-      await manager.getRepository(Token).delete({ id: token.id, accountId: ctx.account.id });
+      await deleteFound(manager, Token, token.id, ctx.account.id, 'token');
       await this.events.record(manager, ctx, 'token.revoked', { type: 'tokens', id: token.id });
     });
   }

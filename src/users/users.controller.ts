@@ -11,7 +11,7 @@ import { serializeUser } from './user.serializer.js';
 import { UsersService } from './users.service.js';
 
 const createBody = new ResourceBodyPipe({ type: 'users', attributes: CreateUserAttributes });
-const updateBody = new ResourceBodyPipe({ type: 'users', attributes: UpdateUserAttributes });
+const updateBody = new ResourceBodyPipe({ type: 'users', attributes: UpdateUserAttributes, purpose: 'update' });
 
 @AccountRoute('users', 'users')
 export class UsersController {

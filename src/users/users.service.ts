@@ -4,7 +4,7 @@ import { DataSource, type EntityManager, type SelectQueryBuilder } from 'typeorm
 import { isStaff } from '../auth/bearer.js';
 import type { RequestContext } from '../auth/decorators.js';
 import { attributePointer, Errors } from '../common/errors.js';
-import { assertKeyFree, writeUnique } from '../common/unique.js';
+import { assertKeyFree, deleteFound, forWrite, writeUnique } from '../common/unique.js';
 import { isUuid } from '../common/ids.js';
 import { paged, type ListQuery } from '../common/list-query.js';
 import { assertSameId, type ResourceBody } from '../common/resource-body.js';
@@ -36,7 +36,7 @@ export class UsersService {
 
   /** By id or email (SPEC §1.1); 404 when absent or not visible. */
   async find(ctx: RequestContext, idOrEmail: string, manager?: EntityManager): Promise<User> {
-    const qb = this.visibleUsers(ctx, manager);
+    const qb = forWrite(this.visibleUsers(ctx, manager), manager, 'u');
     if (isUuid(idOrEmail)) qb.andWhere('u.id = :id', { id: idOrEmail });
     else qb.andWhere('lower(u.email) = lower(:email)', { email: idOrEmail });
     const user = await qb.getOne();
@@ -71,6 +71,7 @@ export class UsersService {
     return writeUnique(
       this.db,
       async (manager) => {
+        const admins = await this.lockAdmins(manager, ctx);
         const user = await this.find(ctx, idOrEmail, manager);
         assertSameId(body, user.id);
         if (email !== undefined && email.toLowerCase() !== user.email.toLowerCase()) {
@@ -78,7 +79,7 @@ export class UsersService {
         }
         if (email !== undefined) user.email = email;
         if (body.sent.has('name')) user.name = name ?? null;
-        if (role !== undefined && role !== 'admin' && user.role === 'admin') await this.assertOtherAdmin(manager, ctx, 'ROLE_LAST_ADMIN');
+        if (role !== undefined && role !== 'admin' && user.role === 'admin') assertOtherAdmin(admins, user.id, 'ROLE_LAST_ADMIN');
         if (role !== undefined && role !== user.role) {
           // A user token acts with the user's current role; its kind says the same.
           await manager.query('UPDATE tokens SET kind = $1 WHERE user_id = $2', [role, user.id]);
@@ -95,22 +96,34 @@ export class UsersService {
 
   async remove(ctx: RequestContext, idOrEmail: string): Promise<void> {
     await this.db.transaction(async (manager) => {
+      const admins = await this.lockAdmins(manager, ctx);
       const user = await this.find(ctx, idOrEmail, manager);
-      if (user.role === 'admin') await this.assertOtherAdmin(manager, ctx, 'USER_LAST_ADMIN');
-      await manager.getRepository(User).delete({ id: user.id, accountId: ctx.account.id });
+      if (user.role === 'admin') assertOtherAdmin(admins, user.id, 'USER_LAST_ADMIN');
+      await deleteFound(manager, User, user.id, ctx.account.id, 'user');
       await this.events.record(manager, ctx, 'user.deleted', { type: 'users', id: user.id });
     });
   }
 
-  /** An account keeps at least one admin: nobody else could manage its users. Locks the admins' rows. */
-  private async assertOtherAdmin(manager: EntityManager, ctx: RequestContext, code: string): Promise<void> {
-    const admins: unknown[] = await manager.query(`SELECT id FROM users WHERE account_id = $1 AND role = 'admin' FOR UPDATE`, [ctx.account.id]);
-    if (admins.length <= 1) {
-      throw Errors.unprocessable(code, 'the account must keep at least one admin', code === 'ROLE_LAST_ADMIN' ? attributePointer('role') : undefined);
-    }
+  /**
+   * Locks the account's admins (ids in a stable order) before any user row: every user write
+   * takes these locks first, so two admins demoting or deleting each other wait for one another
+   * instead of deadlocking, and the admin count cannot change under the write.
+   */
+  private async lockAdmins(manager: EntityManager, ctx: RequestContext): Promise<string[]> {
+    const rows: { id: string }[] = await manager.query(`SELECT id FROM users WHERE account_id = $1 AND role = 'admin' ORDER BY id FOR UPDATE`, [
+      ctx.account.id,
+    ]);
+    return rows.map((row) => row.id);
   }
 
   private assertEmailFree(manager: EntityManager, ctx: RequestContext, email: string): Promise<void> {
     return assertKeyFree(manager, User, 'email', ctx.account.id, email, emailTaken);
+  }
+}
+
+/** An account keeps at least one admin: nobody else could manage its users. Counts the admins other than this user. */
+function assertOtherAdmin(admins: string[], userId: string, code: string): void {
+  if (!admins.some((id) => id !== userId)) {
+    throw Errors.unprocessable(code, 'the account must keep at least one admin', code === 'ROLE_LAST_ADMIN' ? attributePointer('role') : undefined);
   }
 }

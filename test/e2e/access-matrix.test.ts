@@ -53,6 +53,7 @@ function sees(who: BearerName, strategy: Strategy): boolean {
 }
 const authFails = (who: BearerName) => who === 'suspended license' || who === 'expired license (REVOKE_ACCESS)';
 const writes = (who: BearerName) => ['admin', 'developer', 'product token (own)'].includes(who);
+const mayEverWrite = (who: BearerName) => ['admin', 'developer', 'product token (own)', 'product token (other)'].includes(who);
 
 function expected(action: string, who: BearerName, strategy: Strategy): Outcome {
   if (authFails(who)) return 'denied';
@@ -67,8 +68,14 @@ function expected(action: string, who: BearerName, strategy: Strategy): Outcome 
     case 'list engines':
     case 'show engine':
       return visible ? 'allowed' : 'hidden';
-    case 'update product':
     case 'create package':
+      // A bearer that may never write packages is refused before the body is read, so the
+      // answer cannot tell it whether the product named there exists.
+      if (who === 'anonymous') return 'unauthenticated';
+      if (!mayEverWrite(who)) return 'denied';
+      if (!visible) return 'hidden';
+      return writes(who) ? 'allowed' : 'denied';
+    case 'update product':
     case 'update package':
     case 'delete package':
       if (who === 'anonymous') return 'unauthenticated';

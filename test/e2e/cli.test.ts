@@ -90,6 +90,7 @@ describe('npm run cli -- account create (SPEC §2)', () => {
     expect(result.stderr).toMatch(/Invalid configuration: PORT must be a whole number/);
   });
 
+  // Two CLI runs (each builds first) and two embedded starts: over a minute on a busy machine.
   it('refuses the embedded database while a server owns it, and works once it stops', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'keyshelf-cli-'));
     const server = await startApp({}, { embedded: true, dataDir });
@@ -114,7 +115,7 @@ describe('npm run cli -- account create (SPEC §2)', () => {
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }
-  });
+  }, 180_000);
 
   it('--help lists the commands and exits 0; no command prints the usage and exits 2; a current build is not rebuilt', async () => {
     const stamp = () => statSync('dist/.build-stamp').mtimeMs;

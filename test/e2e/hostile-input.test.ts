@@ -76,11 +76,11 @@ describe('hostile input', () => {
     ['an ordinal date', '2020-100'],
     ['a date without a time', '2020-01-01'],
     ['a time without an offset', '2020-01-01T00:00:00'],
-  ])('%s as a timestamp → 422', async (_, value) => {
-    const res = await admin().patch(`${acme.base}/releases/${releaseId}`).send(doc('releases', { backdated: value })).expect(422);
+  ])('%s as a timestamp → 400', async (_, value) => {
+    const res = await admin().patch(`${acme.base}/releases/${releaseId}`).send(doc('releases', { backdated: value })).expect(400);
     expect(res.body.errors[0].code).toBe('BACKDATED_INVALID');
     const license = await c.license((await c.policy(productId)).id);
-    const expiry = await admin().patch(`${acme.base}/licenses/${license.id}`).send(doc('licenses', { expiry: value })).expect(422);
+    const expiry = await admin().patch(`${acme.base}/licenses/${license.id}`).send(doc('licenses', { expiry: value })).expect(400);
     expect(expiry.body.errors[0].code).toBe('EXPIRY_INVALID');
   });
 
@@ -93,6 +93,45 @@ describe('hostile input', () => {
   it('C1 control characters in a filename → 422', async () => {
     const res = await admin().post(`${acme.base}/artifacts`).send(doc('artifacts', { filename: 'a\u0085b.bin' }, { release: { data: { type: 'releases', id: releaseId } } })).expect(422);
     expect(res.body.errors[0].code).toBe('FILENAME_INVALID');
+  });
+
+  describe('filenames (docs/security.md)', () => {
+    const artifact = (filename: string) =>
+      admin().post(`${acme.base}/artifacts`).set('Prefer', 'no-redirect').send(doc('artifacts', { filename }, { release: { data: { type: 'releases', id: releaseId } } }));
+
+    it.each([
+      ['a right-to-left override', 'invoice\u202Efdp.exe'],
+      ['a zero-width space', 'setup\u200B.exe'],
+      ['a byte order mark', '\uFEFFsetup.exe'],
+    ])('%s → 422 FILENAME_INVALID', async (_, filename) => {
+      const res = await artifact(filename).expect(422);
+      expect(res.body.errors[0]).toMatchObject({ code: 'FILENAME_INVALID', source: { pointer: '/data/attributes/filename' } });
+    });
+
+    it('an NFD name is stored in NFC, its twin is taken, and either spelling finds it', async () => {
+      const nfd = 'resume\u0301.pdf';
+      const nfc = 'resum\u00E9.pdf';
+      const created = await artifact(nfd).expect(200);
+      expect(created.body.data.attributes.filename).toBe(nfc);
+      const twin = await artifact(nfc).expect(422);
+      expect(twin.body.errors[0].code).toBe('FILENAME_TAKEN');
+      const found = await admin().get(`${acme.base}/artifacts/${encodeURIComponent(nfd)}`).set('Prefer', 'no-download').expect(200);
+      expect(found.body.data.id).toBe(created.body.data.id);
+    });
+
+    it('a filetype is derived only from an extension the filetype rule accepts', async () => {
+      const res = await artifact('trail.bin ').expect(200);
+      expect(res.body.data.attributes.filetype).toBeNull();
+    });
+
+    it('downloads name the file in Content-Disposition per RFC 8187', async () => {
+      const name = "it's (final) *v2*.zip";
+      const created = await artifact(name).expect(200);
+      await putBytes(t, created.headers.location, randomFile(10)).expect(200);
+      const download = await t.as(null).get(`${acme.base}/artifacts/${created.body.data.id}`).expect(303);
+      const res = await t.http.get(localPath(download.headers.location)).expect(200);
+      expect(res.headers['content-disposition']).toBe(`attachment; filename="it's (final) *v2*.zip"; filename*=UTF-8''it%27s%20%28final%29%20%2Av2%2A.zip`);
+    });
   });
 
   it('an upload URL in other letter case still stores the exact bytes, whatever the Content-Type', async () => {

@@ -16,9 +16,9 @@ const TABLE: Record<string, Outcome[]> = {
   'reinstate the license':          [A, A, D, A, H, D, H, D, H, U],
   'create a license token':         [A, A, D, A, H, D, H, D, H, U],
   "list the license's entitlements": [A, A, A, A, H, A, H, A, H, U],
-  'show the policy':                [A, A, A, A, H, D, D, D, D, U],
+  'show the policy':                [A, A, A, A, H, A, H, A, H, U],
   'create a policy for the product': [A, A, D, A, H, D, D, D, D, U],
-  'attach to the policy':           [A, A, D, A, H, D, D, D, D, U],
+  'attach to the policy':           [A, A, D, A, H, D, H, D, H, U],
   'show a held entitlement':        [A, A, A, A, A, A, H, A, H, U],
   'create an entitlement':          [A, A, D, D, D, D, D, D, D, U],
 };

@@ -49,7 +49,8 @@ describe('tokens (SPEC §3.6)', () => {
 
   it.each([
     ['a past expiry', { expiry: '2001-01-01T00:00:00.000Z' }, 422, 'EXPIRY_INVALID'],
-    ['an expiry that is no timestamp', { expiry: 'tomorrow' }, 422, 'EXPIRY_INVALID'],
+    ['an expiry that is no timestamp', { expiry: 'tomorrow' }, 400, 'EXPIRY_INVALID'],
+    ['an impossible expiry', { expiry: '2099-02-30T00:00:00Z' }, 400, 'EXPIRY_INVALID'],
     ['an unknown attribute', { kind: 'admin' }, 400, 'ATTRIBUTE_UNPERMITTED'],
     ['a read-only attribute', { token: 'admin_mine' }, 400, 'ATTRIBUTE_UNPERMITTED'],
   ])('refuses %s', async (_, attributes, status, code) => {

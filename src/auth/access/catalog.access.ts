@@ -2,7 +2,7 @@ import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { Errors } from '../../common/errors.js';
 import type { Package } from '../../database/entities/package.entity.js';
 import { Product } from '../../database/entities/product.entity.js';
-import { bearerKind, isEditor, isStaff, type Bearer } from '../bearer.js';
+import { bearerKind, type BearerKind, isEditor, isStaff, type Bearer } from '../bearer.js';
 import { licenseGrants } from './grants.js';
 
 /**
@@ -29,6 +29,12 @@ export function scopeVisiblePackages<T extends ObjectLiteral>(qb: SelectQueryBui
   qb.innerJoin(Product, 'visible_product', `visible_product.id = ${alias}.product_id`);
   return scopeVisibleProducts(qb, 'visible_product', bearer);
 }
+
+/** Bearer kinds that may create products and entitlements: admins and developers (SPEC §3.1, §3.6). */
+export const EDITORS: readonly BearerKind[] = ['admin', 'developer'];
+
+/** Bearer kinds that may ever write a product's packages, releases and artifacts (SPEC §4). */
+export const CATALOG_WRITERS: readonly BearerKind[] = ['admin', 'developer', 'product'];
 
 /** Writers of a product's catalog: admins, developers and that product's token (SPEC §4). */
 export function canWriteWithin(bearer: Bearer, productId: string): boolean {

@@ -1,6 +1,6 @@
 import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { Errors } from '../../common/errors.js';
-import { bearerKind, isEditor, isStaff, type Bearer } from '../bearer.js';
+import { bearerKind, type BearerKind, isEditor, isStaff, type Bearer } from '../bearer.js';
 import { canWriteWithin } from './catalog.access.js';
 import { ownedLicenseCondition } from './grants.js';
 
@@ -15,10 +15,18 @@ export function scopeVisibleLicenses<T extends ObjectLiteral>(qb: SelectQueryBui
   return condition ? qb.andWhere(condition) : qb;
 }
 
+/** Bearer kinds that may ever manage policies and licenses (SPEC §4). */
+export const LICENSING_MANAGERS: readonly BearerKind[] = ['admin', 'developer', 'product'];
+
+/**
+ * Staff see every policy; a product token its product's; a license its own policy, and a
+ * customer the policies of the licenses it owns (Keygen's clients read their license's policy).
+ */
 export function scopeVisiblePolicies<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, alias: string, bearer: Bearer): SelectQueryBuilder<T> {
   if (isStaff(bearer)) return qb;
   if (bearer.kind === 'product') return qb.andWhere(`${alias}.product_id = :policyProduct`, { policyProduct: bearer.product.id });
-  return qb.andWhere('false');
+  const condition = ownedLicenseCondition(qb, 'pl', bearer) ?? 'false';
+  return qb.andWhere(`${alias}.id IN (SELECT pl.policy_id FROM licenses pl WHERE ${condition})`);
 }
 
 /** Staff and product tokens see every entitlement; licenses and customers those they hold. */

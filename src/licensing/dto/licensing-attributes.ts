@@ -1,11 +1,11 @@
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsBoolean, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import {
   AUTHENTICATION_STRATEGIES,
   EXPIRATION_STRATEGIES,
   type AuthenticationStrategy,
   type ExpirationStrategy,
 } from '../../database/entities/policy.entity.js';
-import { IsMetadata, IsNaturalKey, NotNullIfPresent, IsTimestamp } from '../../common/validators.js';
+import { IsMetadata, IsNaturalKey, NotNullIfPresent, IsTimestamp, IsOneOf } from '../../common/validators.js';
 
 /** The column is a 32-bit integer: about 68 years. */
 const MAX_DURATION = 2_147_483_647;
@@ -47,11 +47,11 @@ class PolicyOptions {
   duration?: number | null;
 
   @NotNullIfPresent()
-  @IsIn(EXPIRATION_STRATEGIES, { message: `expirationStrategy must be one of ${EXPIRATION_STRATEGIES.join(', ')}` })
+  @IsOneOf(EXPIRATION_STRATEGIES, `expirationStrategy must be one of ${EXPIRATION_STRATEGIES.join(', ')}`)
   expirationStrategy?: ExpirationStrategy;
 
   @NotNullIfPresent()
-  @IsIn(AUTHENTICATION_STRATEGIES, { message: `authenticationStrategy must be one of ${AUTHENTICATION_STRATEGIES.join(', ')}` })
+  @IsOneOf(AUTHENTICATION_STRATEGIES, `authenticationStrategy must be one of ${AUTHENTICATION_STRATEGIES.join(', ')}`)
   authenticationStrategy?: AuthenticationStrategy;
 
   @NotNullIfPresent()

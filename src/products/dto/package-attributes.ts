@@ -1,6 +1,6 @@
-import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { ENGINE_KEYS, type EngineKey } from '../../database/entities/package.entity.js';
-import { IsMetadata, NotNullIfPresent } from '../../common/validators.js';
+import { IsMetadata, NotNullIfPresent, IsOneOf } from '../../common/validators.js';
 
 const ENGINE_MESSAGE = `engine must be one of ${ENGINE_KEYS.join(', ')} or null`;
 
@@ -15,7 +15,7 @@ export class CreatePackageAttributes {
   key: string;
 
   @IsOptional()
-  @IsIn(ENGINE_KEYS, { message: ENGINE_MESSAGE })
+  @IsOneOf(ENGINE_KEYS, ENGINE_MESSAGE)
   engine?: EngineKey | null;
 
   @NotNullIfPresent()
@@ -35,7 +35,7 @@ export class UpdatePackageAttributes {
   key?: string;
 
   @IsOptional()
-  @IsIn(ENGINE_KEYS, { message: ENGINE_MESSAGE })
+  @IsOneOf(ENGINE_KEYS, ENGINE_MESSAGE)
   engine?: EngineKey | null;
 
   @NotNullIfPresent()

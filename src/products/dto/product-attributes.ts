@@ -1,6 +1,6 @@
-import { IsIn, IsOptional, IsString, IsUrl, MaxLength } from 'class-validator';
+import { IsOptional, IsString, IsUrl, MaxLength } from 'class-validator';
 import { DISTRIBUTION_STRATEGIES, type DistributionStrategy } from '../../database/entities/product.entity.js';
-import { IsMetadata, IsNaturalKey, NotNullIfPresent } from '../../common/validators.js';
+import { IsMetadata, IsNaturalKey, NotNullIfPresent, IsOneOf } from '../../common/validators.js';
 
 /** What create and update share; `name` differs (required on create). */
 class ProductOptions {
@@ -9,7 +9,7 @@ class ProductOptions {
   code?: string | null;
 
   @NotNullIfPresent()
-  @IsIn(DISTRIBUTION_STRATEGIES, { message: `distributionStrategy must be one of ${DISTRIBUTION_STRATEGIES.join(', ')}` })
+  @IsOneOf(DISTRIBUTION_STRATEGIES, `distributionStrategy must be one of ${DISTRIBUTION_STRATEGIES.join(', ')}`)
   distributionStrategy?: DistributionStrategy;
 
   @IsOptional()

@@ -1,5 +1,5 @@
-import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
-import { IsMetadata, NotNullIfPresent, IsTimestamp } from '../../common/validators.js';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsMetadata, IsOneOf, IsTimestamp, NotNullIfPresent } from '../../common/validators.js';
 
 export class UpdateReleaseAttributes {
   @IsOptional()
@@ -37,6 +37,6 @@ export class CreateReleaseAttributes extends UpdateReleaseAttributes {
 
   /** Only DRAFT or PUBLISHED on create; afterwards only the actions change it. */
   @NotNullIfPresent()
-  @IsIn(['DRAFT', 'PUBLISHED'], { message: 'status must be DRAFT or PUBLISHED on create' })
+  @IsOneOf(['DRAFT', 'PUBLISHED'], 'status must be DRAFT or PUBLISHED on create')
   status?: 'DRAFT' | 'PUBLISHED';
 }

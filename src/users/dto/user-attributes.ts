@@ -1,5 +1,5 @@
-import { IsEmail, IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
-import { NotNullIfPresent } from '../../common/validators.js';
+import { IsEmail, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { NotNullIfPresent, IsOneOf } from '../../common/validators.js';
 import { USER_ROLES, type UserRole } from '../../database/entities/user.entity.js';
 
 export class CreateUserAttributes {
@@ -19,7 +19,7 @@ export class CreateUserAttributes {
   password?: string;
 
   @NotNullIfPresent()
-  @IsIn(USER_ROLES, { message: `role must be one of ${USER_ROLES.join(', ')}` })
+  @IsOneOf(USER_ROLES, `role must be one of ${USER_ROLES.join(', ')}`)
   role?: UserRole;
 }
 
@@ -41,6 +41,6 @@ export class UpdateUserAttributes {
   password?: string;
 
   @NotNullIfPresent()
-  @IsIn(USER_ROLES, { message: `role must be one of ${USER_ROLES.join(', ')}` })
+  @IsOneOf(USER_ROLES, `role must be one of ${USER_ROLES.join(', ')}`)
   role?: UserRole;
 }

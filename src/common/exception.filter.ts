@@ -145,6 +145,7 @@ function loggable(error: unknown): Record<string, unknown> {
 /** Writes an error in the form the route speaks; JSON:API unless an engine route said otherwise. */
 export function writeError(req: Request, res: Response, error: DomainError): void {
   const state = stateOf(req);
+  state?.rateLimit?.onErrorAnswer(error, res);
   for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
   if (error.status === 401 && !res.hasHeader('WWW-Authenticate')) {
     const scheme = state?.challenge ?? (state?.errorStyle && state.errorStyle !== 'jsonapi' ? 'Basic' : 'Bearer');

@@ -1,7 +1,7 @@
 // `npm run bench [-- name …]`: runs the named benchmark scenarios (default: all), one process each.
 import { spawnSync } from 'node:child_process';
 
-const SCENARIOS = ['transfer', 'upgrades'];
+const SCENARIOS = ['transfer', 'upgrades', 'rate-limit'];
 const chosen = process.argv.slice(2);
 const unknown = chosen.filter((name) => !SCENARIOS.includes(name));
 if (unknown.length) {

@@ -27,7 +27,8 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
     });
     app.disable('x-powered-by');
     app.set('query parser', 'simple');
-    app.set('trust proxy', 'loopback');
+    // Which hops may name the client in X-Forwarded-For: the address rate limits count by (SPEC §8.4).
+    app.set('trust proxy', config.trustProxy);
     app.use(requestIdMiddleware, requestLogMiddleware(logger));
     mountOpenApi(app);
     answerClientErrors(app.getHttpServer());

@@ -16,6 +16,7 @@ import { LicensingModule } from './licensing/licensing.module.js';
 import { ProductsModule } from './products/products.module.js';
 import { PypiModule } from './pypi/pypi.module.js';
 import { PypiPathMiddleware } from './pypi/pypi-path.middleware.js';
+import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { ReleasesModule } from './releases/releases.module.js';
 import { StorageModule } from './storage/storage.module.js';
 import { TokensModule } from './tokens/tokens.module.js';
@@ -29,6 +30,9 @@ export class AppModule implements NestModule {
       module: AppModule,
       imports: [
         CoreModule.forRoot(runtime),
+        // Before AuthModule: global guards run in the order their modules are scanned, and the
+        // rate limiter must refuse before any query (SPEC §8.4).
+        RateLimitModule,
         AuthModule,
         AccountsModule,
         UsersModule,

@@ -15,6 +15,12 @@ export function generateToken(kind: TokenKind): string {
   return PREFIXES[kind] + randomBytes(32).toString('base64url');
 }
 
+/** The kind a raw token's prefix claims, before any lookup (the rate limiter's budget, SPEC §8.4). */
+export function claimedTokenKind(raw: string): TokenKind | null {
+  const entry = Object.entries(PREFIXES).find(([, prefix]) => raw.startsWith(prefix));
+  return entry ? (entry[0] as TokenKind) : null;
+}
+
 /**
  * Tokens are stored as their sha256 only: they carry 256 random bits, so no salt or slow
  * hash is needed, and rotating the server secret does not log everyone out.

@@ -147,6 +147,7 @@ function loggable(error: unknown): Record<string, unknown> {
 /** Writes an error in the form the route speaks; JSON:API unless an engine route said otherwise. */
 export function writeError(req: Request, res: Response, error: DomainError): void {
   const state = stateOf(req);
+  state?.rateLimit?.onErrorAnswer(error, res);
   for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
   // A refused upload whose request stream was destroyed half-read (413 mid-stream, say) leaves
   // bytes on the connection that nothing will read: it cannot carry another request, so close it

@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import type { Account } from '../database/entities/account.entity.js';
 import type { Bearer } from '../auth/bearer.js';
 
@@ -14,6 +14,8 @@ export interface RequestState {
   errorStyle?: 'jsonapi' | 'json' | 'text';
   /** The 401 challenge, when a route's clients need another than its error style implies (SPEC §1.5). */
   challenge?: 'Basic' | 'Bearer';
+  /** Set by the rate limiter: told of each error answer, so failed authentications count double (SPEC §8.4). */
+  rateLimit?: { onErrorAnswer(error: { status: number; code: string }, res: Response): void };
 }
 
 export type KeyshelfRequest = Request & { keyshelf: RequestState };

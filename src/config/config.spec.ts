@@ -11,8 +11,33 @@ describe('loadConfig (SPEC §8.1)', () => {
     expect(config.maxUploadBytes).toBe(1024 ** 3);
     expect(config.signedUrlTtlSeconds).toBe(60);
     expect(config.pypiUpstreamUrl).toBe('https://pypi.org/simple');
-    expect(config.rateLimit.enabled).toBe(true);
+    expect(config.rateLimit).toEqual({
+      enabled: true,
+      windowSeconds: 30,
+      anonymousLimit: 60,
+      staffLimit: 300,
+      tokenCreationLimit: 5,
+      tokenCreationWindowSeconds: 60,
+    });
+    expect(config.redisUrl).toBeNull();
+    expect(config.redisKeyPrefix).toBe('keyshelf:');
+    expect(config.trustProxy).toEqual(['loopback']);
     expect(config.databaseStatementTimeoutMs).toBe(5000);
+  });
+
+  it.each([
+    ['true', true],
+    ['false', false],
+    ['2', 2],
+    ['loopback, 10.0.0.0/8 ,fd00::/8', ['loopback', '10.0.0.0/8', 'fd00::/8']],
+  ])('reads TRUST_PROXY=%s', (value, expected) => {
+    expect(loadConfig({ TRUST_PROXY: value }).trustProxy).toEqual(expected);
+  });
+
+  it('reads REDIS_URL and REDIS_KEY_PREFIX', () => {
+    const config = loadConfig({ REDIS_URL: 'redis://:secret@cache:6379/2', REDIS_KEY_PREFIX: 'shelf-a:' });
+    expect(config.redisUrl).toBe('redis://:secret@cache:6379/2');
+    expect(config.redisKeyPrefix).toBe('shelf-a:');
   });
 
   it('reads given values', () => {
@@ -39,6 +64,13 @@ describe('loadConfig (SPEC §8.1)', () => {
     ['S3_BUCKET', { STORAGE_DRIVER: 's3' }],
     ['MAX_UPLOAD_BYTES', { MAX_UPLOAD_BYTES: '-1' }],
     ['RATE_LIMIT_ENABLED', { RATE_LIMIT_ENABLED: 'maybe' }],
+    ['RATE_LIMIT_ANONYMOUS', { RATE_LIMIT_ANONYMOUS: '0' }],
+    ['RATE_LIMIT_TOKEN_CREATION_WINDOW_SECONDS', { RATE_LIMIT_TOKEN_CREATION_WINDOW_SECONDS: 'a minute' }],
+    ['REDIS_URL', { REDIS_URL: 'http://cache:6379' }],
+    ['REDIS_URL', { REDIS_URL: 'cache:6379' }],
+    ['REDIS_KEY_PREFIX', { REDIS_KEY_PREFIX: 'has space' }],
+    ['TRUST_PROXY', { TRUST_PROXY: 'the load balancer' }],
+    ['TRUST_PROXY', { TRUST_PROXY: '10.0.0.0/99' }],
     ['SECRET_KEY', { SECRET_KEY: 'short' }],
     ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
     ['S3_PUBLIC_ENDPOINT', { S3_PUBLIC_ENDPOINT: 'localhost:9000' }],

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import proxyAddr from 'proxy-addr';
 
 /** The typed configuration of one Keyshelf process (SPEC §8.1). */
 export interface AppConfig {
@@ -32,7 +33,13 @@ export interface AppConfig {
     anonymousLimit: number;
     staffLimit: number;
     tokenCreationLimit: number;
+    tokenCreationWindowSeconds: number;
   };
+  /** Where counters live across instances; null keeps them in process memory (SPEC §8.4, §9). */
+  redisUrl: string | null;
+  redisKeyPrefix: string;
+  /** Express `trust proxy`: which hops may set X-Forwarded-For (the client address of §8.4). */
+  trustProxy: boolean | number | string[];
   sweep: { graceSeconds: number; intervalSeconds: number };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   shutdownTimeoutMs: number;
@@ -106,6 +113,28 @@ function publicEndpoint(env: Env, name: string): string | null {
   return value;
 }
 
+function redisKeyPrefix(env: Env): string {
+  const raw = env.REDIS_KEY_PREFIX ?? 'keyshelf:';
+  if (!/^[A-Za-z0-9:._-]{0,64}$/.test(raw)) throw new ConfigError('REDIS_KEY_PREFIX', 'must be up to 64 letters, digits or ":._-"');
+  return raw;
+}
+
+/** `true`/`false`, a hop count, or a comma-separated list of addresses, CIDRs and the names
+ * `loopback`, `linklocal`, `uniquelocal`, checked as Express will compile them. */
+function trustProxy(env: Env): boolean | number | string[] {
+  const raw = text(env, 'TRUST_PROXY');
+  if (raw === null) return ['loopback'];
+  if (/^(true|false)$/i.test(raw)) return raw.toLowerCase() === 'true';
+  if (/^\d+$/.test(raw)) return integer(env, 'TRUST_PROXY', 0, 0, 100);
+  const list = raw.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  try {
+    proxyAddr.compile(list);
+  } catch (error) {
+    throw new ConfigError('TRUST_PROXY', `must be true, false, a hop count or a list of addresses (${(error as Error).message})`);
+  }
+  return list;
+}
+
 /** Reads and validates the environment; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: Env = process.env): AppConfig {
   const driver = oneOf(env, 'STORAGE_DRIVER', ['fs', 's3'] as const, 'fs');
@@ -149,7 +178,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
       anonymousLimit: integer(env, 'RATE_LIMIT_ANONYMOUS', 60, 1, 1_000_000),
       staffLimit: integer(env, 'RATE_LIMIT_STAFF', 300, 1, 1_000_000),
       tokenCreationLimit: integer(env, 'RATE_LIMIT_TOKEN_CREATION', 5, 1, 1_000_000),
+      tokenCreationWindowSeconds: integer(env, 'RATE_LIMIT_TOKEN_CREATION_WINDOW_SECONDS', 60, 1, 86400),
     },
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:'], null),
+    redisKeyPrefix: redisKeyPrefix(env),
+    trustProxy: trustProxy(env),
     sweep: {
       graceSeconds: integer(env, 'SWEEP_GRACE_SECONDS', 3600, 0, 30 * 86400),
       intervalSeconds: integer(env, 'SWEEP_INTERVAL_SECONDS', 3600, 0, 30 * 86400),

@@ -6,6 +6,7 @@ import { USER_KINDS } from '../auth/bearer.js';
 import { AcceptsPassword, Allow, Ctx, type RequestContext } from '../auth/decorators.js';
 import { PasswordLoginGuard } from '../auth/password.strategy.js';
 import { JsonApiDocument } from '../common/jsonapi.js';
+import { TokenCreationLimit } from '../rate-limit/rate-limit.guard.js';
 import { listDocument, parseListQuery } from '../common/list-query.js';
 import { OptionalBody, ResourceBodyPipe, type ResourceBody } from '../common/resource-body.js';
 import { CreateTokenAttributes } from './dto/token-attributes.js';
@@ -20,6 +21,7 @@ export class TokensController {
 
   @Post()
   @Allow(...USER_KINDS)
+  @TokenCreationLimit()
   @AcceptsPassword()
   @UseGuards(PasswordLoginGuard)
   @ApiOperation({ summary: 'Create a token: Basic email:password, or a staff token (optional name, expiry)' })

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { createTestDatabase, dropTestDatabase } from '../support/database.js';
 import { type Instance, startInstance } from '../support/instances.js';
 import { twineFields, wheel, wheelName } from '../support/pypi.js';
+import { addresses, dropRedisKeys, redisKeys, SHARED_REDIS_URL, uniquePrefix } from '../support/rate-limit.js';
 import { startS3, type TestS3 } from '../support/s3.js';
 import { sha256 } from '../support/upload.js';
 
@@ -20,6 +21,11 @@ interface Answer {
   json: () => { data: { id: string; attributes: Record<string, unknown> }; errors?: { code: string }[] };
 }
 
+/** Anonymous callers (and licenses) get this many requests per address and window; the limit is shared through Redis. */
+const RATE_LIMIT = 5;
+/** A client address of its own for every request (trusted from loopback), unless a test names one: only the rate-limit test meets a limit. */
+const nextAddress = addresses();
+
 /** One request to one instance; redirects are not followed (the answer itself is what is checked). */
 async function call(instance: Instance, path: string, options: { method?: string; auth?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Answer> {
   const raw = options.body instanceof FormData || options.body instanceof Uint8Array;
@@ -27,6 +33,7 @@ async function call(instance: Instance, path: string, options: { method?: string
     method: options.method ?? 'GET',
     redirect: 'manual',
     headers: {
+      'X-Forwarded-For': nextAddress(),
       ...(options.auth ? { Authorization: options.auth } : {}),
       ...(options.body !== undefined && !raw ? { 'Content-Type': 'application/vnd.api+json' } : {}),
       ...options.headers,
@@ -58,6 +65,7 @@ describe.each([
   ['the filesystem driver, one shared DATA_DIR and its generated secret', 'fs'],
   ['S3 (s3rver), a DATA_DIR each and one SECRET_KEY', 's3'],
 ] as const)('two instances on %s', (_, driver) => {
+  const redisPrefix = uniquePrefix();
   let databaseUrl: string;
   let dataDirs: string[];
   let s3: TestS3 | null = null;
@@ -100,13 +108,26 @@ describe.each([
     if (driver === 's3') s3 = await startS3();
     // fs: the instances share DATA_DIR, so also the secret one of them generates there; S3: one SECRET_KEY.
     const secret: Record<string, string> = s3 ? { SECRET_KEY: randomBytes(48).toString('base64') } : {};
-    const env = (dataDir: string): Record<string, string> => ({ DATABASE_URL: databaseUrl, DATA_DIR: dataDir, PUBLIC_URL: BALANCER, PYPI_UPSTREAM_URL: '', ...s3?.env, ...secret });
+    const env = (dataDir: string): Record<string, string> => ({
+      DATABASE_URL: databaseUrl,
+      DATA_DIR: dataDir,
+      PUBLIC_URL: BALANCER,
+      PYPI_UPSTREAM_URL: '',
+      REDIS_URL: SHARED_REDIS_URL,
+      REDIS_KEY_PREFIX: redisPrefix,
+      RATE_LIMIT_ENABLED: 'true',
+      RATE_LIMIT_ANONYMOUS: String(RATE_LIMIT),
+      RATE_LIMIT_WINDOW_SECONDS: '120',
+      ...s3?.env,
+      ...secret,
+    });
     // Started together, on an empty database: migrations and the first-start account race.
     [a, b] = await Promise.all(dataDirs.map((dir) => startInstance(env(dir))));
   }, 240_000);
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()]);
     await s3?.close();
+    await dropRedisKeys(redisPrefix);
     if (databaseUrl) await dropTestDatabase(databaseUrl);
     for (const dir of new Set(dataDirs)) await rm(dir, { recursive: true, force: true });
   });
@@ -227,6 +248,25 @@ describe.each([
       expect((await call(reader, `${base}/me`, { auth })).status).toBe(200);
       expect((await call(reader, page, { auth })).status).toBe(200);
     }
+  });
+
+  it('rate limits are counted once for both instances, in the one Redis', async () => {
+    const client = { 'X-Forwarded-For': '198.51.100.7' };
+    const remaining: (string | null)[] = [];
+    for (let i = 0; i < RATE_LIMIT; i += 1) {
+      const res = await call(i % 2 === 0 ? a : b, `${base}/releases`, { headers: client });
+      expect(res.status).toBe(200);
+      remaining.push(res.headers.get('x-ratelimit-remaining'));
+    }
+    expect(remaining).toEqual(['4', '3', '2', '1', '0']);
+    for (const instance of [a, b]) {
+      const refused = await call(instance, `${base}/releases`, { headers: client });
+      expect({ status: refused.status, code: refused.json().errors?.[0].code }).toEqual({ status: 429, code: 'RATE_LIMITED' });
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    }
+    // Another client is not affected, and the counters are Redis's.
+    expect((await call(b, `${base}/releases`)).status).toBe(200);
+    expect((await redisKeys(redisPrefix)).length).toBeGreaterThan(0);
   });
 
   it('a URL signed by one instance is served by the other: upload and download', async () => {

@@ -280,23 +280,23 @@ describe('object storage in every flow (s3rver)', () => {
       ],
       ...twineKinds.map(
         (kind, index): [string, () => Promise<Refusal>] => [
-            `twine, ${kind}`,
-            async () => {
-              const version = `2.0.${index}`;
-              const filler = randomBytes(kind === 'over the limit' ? 13 * MiB : 9 * MiB);
-              const metadata = kind === 'zip bomb' ? `${coreMetadata('refused', version)}${'x'.repeat(20 * MiB)}` : undefined;
-              const bytes = wheel('refused', version, { extra: { 'refused/blob.bin': [filler, { level: 0 }] }, ...(metadata ? { metadata } : {}) });
-              const fields = twineFields('refused', version, bytes, 'bdist_wheel', kind === 'sha256_digest mismatch' ? { sha256_digest: sha256(Buffer.from('other')) } : {});
-              const body = twineBody(fields, { filename: wheelName('refused', version), bytes });
-              const drop = kind === 'dropped mid-upload';
-              const chunks = drop ? [body.start, bytes.subarray(0, 9 * MiB)] : [body.start, bytes, body.end];
-              const headers = { 'Content-Type': body.contentType, Authorization: productAuth, ...(drop ? { 'Content-Length': String(body.start.length + bytes.length + body.end.length) } : {}) };
-              return {
-                attempt: () => send(port, { method: 'POST', path: `${acme.base}/engines/pypi`, headers, chunks, drop }),
-                expected: drop ? 'dropped' : kind === 'over the limit' ? 413 : 400,
-              };
-            },
-          ],
+          `twine, ${kind}`,
+          async () => {
+            const version = `2.0.${index}`;
+            const filler = randomBytes(kind === 'over the limit' ? 13 * MiB : 9 * MiB);
+            const metadata = kind === 'zip bomb' ? `${coreMetadata('refused', version)}${'x'.repeat(20 * MiB)}` : undefined;
+            const bytes = wheel('refused', version, { extra: { 'refused/blob.bin': [filler, { level: 0 }] }, ...(metadata ? { metadata } : {}) });
+            const fields = twineFields('refused', version, bytes, 'bdist_wheel', kind === 'sha256_digest mismatch' ? { sha256_digest: sha256(Buffer.from('other')) } : {});
+            const body = twineBody(fields, { filename: wheelName('refused', version), bytes });
+            const drop = kind === 'dropped mid-upload';
+            const chunks = drop ? [body.start, bytes.subarray(0, 9 * MiB)] : [body.start, bytes, body.end];
+            const headers = { 'Content-Type': body.contentType, Authorization: productAuth, ...(drop ? { 'Content-Length': String(body.start.length + bytes.length + body.end.length) } : {}) };
+            return {
+              attempt: () => send(port, { method: 'POST', path: `${acme.base}/engines/pypi`, headers, chunks, drop }),
+              expected: drop ? 'dropped' : kind === 'over the limit' ? 413 : 400,
+            };
+          },
+        ],
       ),
       [
         'generic PUT, over the limit without Content-Length',

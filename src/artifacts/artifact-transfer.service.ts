@@ -12,10 +12,12 @@ import { ArtifactMetadata } from '../database/entities/artifact-metadata.entity.
 import { Artifact } from '../database/entities/artifact.entity.js';
 import { Release } from '../database/entities/release.entity.js';
 import { EventsService } from '../events/events.service.js';
-import { BLOB_STORE, type BlobStore, contentDisposition, storageKey } from '../storage/blob-store.js';
+import { BLOB_STORE, type BlobStore, contentDisposition, type StagedBlob, storageKey } from '../storage/blob-store.js';
 import { payloadTooLarge } from '../storage/hashing.js';
 import { SignedUrls } from '../storage/signed-urls.js';
-import { parseChecksum } from './artifact-rules.js';
+import { type DeclaredChecksum, parseChecksum } from './artifact-rules.js';
+
+type EventContext = Parameters<EventsService['record']>[1];
 
 /**
  * Moving artifact bytes (SPEC §3.5, §7): the signed upload URL streams to storage while
@@ -108,6 +110,34 @@ export class ArtifactTransfer {
     const key = storageKey(accountId, artifactId);
     const staged = await this.store.stage(key, req, { maxBytes: this.config.maxUploadBytes, sha512: declared?.algorithm === 'sha512' });
 
+    const event = { account: { id: accountId }, bearer: ANONYMOUS, requestId: stateOf(req).requestId };
+    try {
+      await this.verifyStaged(artifact, staged, declared, event);
+      await staged.commit();
+    } catch (error) {
+      // Whatever refused it (a mismatch, a race, the store's completion), nothing stays behind:
+      // no temporary file, no incomplete multipart upload (SPEC §7).
+      await staged.discard().catch(() => undefined);
+      throw error;
+    }
+    // One conditional update decides between concurrent uploads: the row names exactly the bytes
+    // whose sha256 it records; a loser's bytes (under their own key) go, and so do the bytes of
+    // an upload whose row could not be written (a row never points at missing bytes, nor the reverse).
+    const recorded = await this.recordUpload(accountId, artifactId, key, staged, event).catch(async (error: unknown) => {
+      await this.store.remove(key).catch(() => undefined);
+      throw error;
+    });
+    if (!recorded) {
+      await this.store.remove(key).catch(() => undefined);
+      const exists = await repo.existsBy({ id: artifactId, accountId });
+      throw exists ? Errors.conflict('ARTIFACT_UPLOADED', 'the artifact was uploaded meanwhile') : Errors.notFound('artifact');
+    }
+    return repo.findOneByOrFail({ id: artifactId });
+  }
+
+  /** The received bytes against the declared size and checksum; a mismatch marks the artifact FAILED (SPEC §3.5). */
+  private async verifyStaged(artifact: Artifact, staged: StagedBlob, declared: DeclaredChecksum | null, event: EventContext): Promise<void> {
+    const { id: artifactId, accountId } = artifact;
     const computed = declared?.algorithm === 'sha512' ? staged.sha512 : staged.sha256;
     const mismatch =
       artifact.filesize !== null && Number(artifact.filesize) !== staged.size
@@ -115,24 +145,21 @@ export class ArtifactTransfer {
         : declared && computed !== declared.hex
           ? new DomainError(422, 'CHECKSUM_MISMATCH', `the received bytes do not match the declared ${declared.algorithm} checksum`)
           : null;
-    const event = { account: { id: accountId }, bearer: ANONYMOUS, requestId: stateOf(req).requestId };
     if (mismatch) {
-      await staged.discard();
       await this.db.transaction(async (manager) => {
         await manager.getRepository(Artifact).update({ id: artifactId, accountId, status: 'WAITING' }, { status: 'FAILED' });
         await this.events.record(manager, event, 'artifact.failed', { type: 'artifacts', id: artifactId }, { reason: mismatch.code });
       });
       throw mismatch;
     }
-    const current = await repo.findOneBy({ id: artifactId, accountId });
+    const current = await this.db.getRepository(Artifact).findOneBy({ id: artifactId, accountId });
     if (!current || current.status === 'UPLOADED') {
-      await staged.discard();
       throw current ? Errors.conflict('ARTIFACT_UPLOADED', 'the artifact was uploaded meanwhile') : Errors.notFound('artifact');
     }
-    await staged.commit();
-    // One conditional update decides between concurrent uploads: the row names exactly the bytes
-    // whose sha256 it records; a loser's bytes (under their own key) go.
-    const recorded = await this.db.transaction(async (manager) => {
+  }
+
+  private recordUpload(accountId: string, artifactId: string, key: string, staged: StagedBlob, event: EventContext): Promise<boolean> {
+    return this.db.transaction(async (manager) => {
       const result = await manager
         .createQueryBuilder()
         .update(Artifact)
@@ -143,12 +170,6 @@ export class ArtifactTransfer {
       if (result.affected) await this.events.record(manager, event, 'artifact.uploaded', { type: 'artifacts', id: artifactId });
       return Boolean(result.affected);
     });
-    if (!recorded) {
-      await this.store.remove(key).catch(() => undefined);
-      const exists = await repo.existsBy({ id: artifactId, accountId });
-      throw exists ? Errors.conflict('ARTIFACT_UPLOADED', 'the artifact was uploaded meanwhile') : Errors.notFound('artifact');
-    }
-    return repo.findOneByOrFail({ id: artifactId });
   }
 
   /** GET or HEAD on the signed download URL. */

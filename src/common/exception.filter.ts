@@ -26,9 +26,11 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTF
 /** SQLSTATE classes that mean "the database cannot serve now": connection, resources, operator, auth. */
 const UNAVAILABLE_CLASSES = ['08', '53', '57', '28'];
 
-/** True for errors that mean the database could not be reached (→ 503, SPEC §1.3). */
+/** True for errors that mean the database or the storage could not be reached (→ 503, SPEC §1.3). */
 export function isUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
+  // The object store answered 5xx, after the S3 client's own retries: storage is down.
+  if ((error as { $fault?: string }).$fault === 'server') return true;
   const code = (error as { code?: string }).code ?? (error as { driverError?: { code?: string } }).driverError?.code;
   if (code && NETWORK_CODES.has(code)) return true;
   if (code && /^[0-9A-Z]{5}$/.test(code) && (UNAVAILABLE_CLASSES.includes(code.slice(0, 2)) || code === '3D000')) return true;
@@ -147,6 +149,10 @@ export function writeError(req: Request, res: Response, error: DomainError): voi
   const state = stateOf(req);
   state?.rateLimit?.onErrorAnswer(error, res);
   for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+  // A refused upload whose request stream was destroyed half-read (413 mid-stream, say) leaves
+  // bytes on the connection that nothing will read: it cannot carry another request, so close it
+  // after this answer rather than let a keep-alive client wait for a reset (RFC 9112 §9.6).
+  if (req.destroyed && !req.complete) res.setHeader('Connection', 'close');
   if (error.status === 401 && !res.hasHeader('WWW-Authenticate')) {
     const scheme = state?.challenge ?? (state?.errorStyle && state.errorStyle !== 'jsonapi' ? 'Basic' : 'Bearer');
     res.setHeader('WWW-Authenticate', `${scheme} realm="keyshelf"`);

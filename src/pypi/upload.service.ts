@@ -94,6 +94,11 @@ export class PypiUploadService {
         broken(error);
         if (!publishing) fail(error);
       });
+      // `pipe` does not pass on a client that goes away: without this the file part would never
+      // end, and the staged upload (a multipart upload on S3) would wait forever (SPEC §7).
+      req.on('close', () => {
+        if (!req.complete) parser.destroy(new Error('the client went away mid-upload'));
+      });
       req.pipe(parser);
     });
   }

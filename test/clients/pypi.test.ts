@@ -1,57 +1,10 @@
-import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { bearer, createAccount, startApp, type TestAccount, type TestApp } from '../support/app.js';
 import { catalog } from '../support/catalog.js';
-
-const exec = promisify(execFile);
-const PYTHON = '/usr/bin/python3';
-
-interface Run {
-  code: number;
-  output: string;
-}
-
-/** Runs a client and keeps its exit code and output; a missing tool fails the suite, it never skips. */
-async function run(command: string, args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<Run> {
-  try {
-    const { stdout, stderr } = await exec(command, args, { cwd: options.cwd, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...options.env }, maxBuffer: 16 * 1024 * 1024 });
-    return { code: 0, output: `${stdout}${stderr}` };
-  } catch (error) {
-    const failed = error as { code?: number | string; stdout?: string; stderr?: string };
-    if (failed.code === 'ENOENT') throw new Error(`${command} is not installed (.ci/run installs twine python3-build python3-venv)`);
-    return { code: typeof failed.code === 'number' ? failed.code : 1, output: `${failed.stdout ?? ''}${failed.stderr ?? ''}` };
-  }
-}
-
-/** A small project built as a vendor would: `python3 -m build` (wheel and sdist), offline. */
-async function buildProject(dir: string, name: string, version: string, options: { value: string; requiresPython?: string }): Promise<string[]> {
-  const module = name.replace(/-/g, '_');
-  await rm(dir, { recursive: true, force: true });
-  await mkdir(join(dir, module), { recursive: true });
-  await writeFile(
-    join(dir, 'pyproject.toml'),
-    [
-      '[build-system]',
-      'requires = ["setuptools>=61"]',
-      'build-backend = "setuptools.build_meta"',
-      '',
-      '[project]',
-      `name = "${name}"`,
-      `version = "${version}"`,
-      'description = "A package published to Keyshelf"',
-      `requires-python = "${options.requiresPython ?? '>=3.7'}"`,
-      '',
-    ].join('\n'),
-  );
-  await writeFile(join(dir, module, '__init__.py'), `VALUE = "${options.value}"\n`);
-  const built = await run(PYTHON, ['-m', 'build', '--no-isolation', '--sdist', '--wheel', '--outdir', join(dir, 'dist'), dir], { cwd: dir });
-  if (built.code !== 0) throw new Error(`python3 -m build failed:\n${built.output}`);
-  return (await readdir(join(dir, 'dist'))).sort().map((file) => join(dir, 'dist', file));
-}
+import { assertPythonClients, buildProject, createVenv, run } from '../support/python.js';
 
 describe('real clients: twine uploads, pip installs with a license key (SPEC §6.1)', () => {
   let t: TestApp;
@@ -61,23 +14,16 @@ describe('real clients: twine uploads, pip installs with a license key (SPEC §6
   let productToken: string;
   let goldKey: string;
   let plainKey: string;
-  let venv: string;
+  let venv: Awaited<ReturnType<typeof createVenv>>;
   let dists: string[];
 
   const twine = (files: string[], extra: string[] = [], repository = `${origin}${acme.base}/engines/pypi`) =>
     run('twine', ['upload', '--non-interactive', '--disable-progress-bar', '--repository-url', repository, '-u', '__token__', '-p', productToken, ...extra, ...files]);
-  const pip = (args: string[]) => run(join(venv, 'bin', 'pip'), ['--isolated', '--disable-pip-version-check', '--no-cache-dir', '--no-input', '--retries', '0', '--timeout', '20', ...args], { env: { PIP_CONFIG_FILE: '/dev/null' } });
+  const pip = (args: string[]) => venv.pip(args);
   const index = (key: string, product?: string) => `http://license:${key}@${origin.slice('http://'.length)}/v1/accounts/acme${product ? `/products/${product}` : ''}/engines/pypi/simple/`;
 
   beforeAll(async () => {
-    for (const [command, args] of [
-      [PYTHON, ['-m', 'build', '--version']],
-      ['twine', ['--version']],
-      [PYTHON, ['-c', 'import venv, ensurepip']],
-    ] as const) {
-      const check = await run(command, [...args]);
-      if (check.code !== 0) throw new Error(`${command} ${args.join(' ')} is not usable (.ci/run installs twine python3-build python3-venv):\n${check.output}`);
-    }
+    await assertPythonClients();
     dir = await mkdtemp(join(tmpdir(), 'keyshelf-pypi-clients-'));
     t = await startApp({ PYPI_UPSTREAM_URL: '', SWEEP_INTERVAL_SECONDS: '0' });
     await t.app.listen(0, '127.0.0.1');
@@ -94,9 +40,7 @@ describe('real clients: twine uploads, pip installs with a license key (SPEC §6
     plainKey = (await c.license(policy.id)).attributes.key as string;
 
     dists = await buildProject(join(dir, 'v1'), 'keyshelf-demo', '1.0.0', { value: 'first build' });
-    venv = join(dir, 'venv');
-    const created = await run(PYTHON, ['-m', 'venv', venv]);
-    if (created.code !== 0) throw new Error(`python3 -m venv failed:\n${created.output}`);
+    venv = await createVenv(join(dir, 'venv'));
   }, 180_000);
   afterAll(async () => {
     await t?.close();
@@ -133,7 +77,7 @@ describe('real clients: twine uploads, pip installs with a license key (SPEC §6
       const installed = await pip(['install', '--index-url', url, 'keyshelf-demo==1.0.0']);
       expect(installed.code === 0 ? 'ok' : installed.output).toBe('ok');
       expect(installed.output).not.toContain(goldKey);
-      const imported = await run(join(venv, 'bin', 'python'), ['-c', 'import keyshelf_demo; print(keyshelf_demo.VALUE)']);
+      const imported = await venv.python(['-c', 'import keyshelf_demo; print(keyshelf_demo.VALUE)']);
       expect(imported.output.trim()).toBe('first build');
       expect((await pip(['uninstall', '-y', 'keyshelf-demo'])).code).toBe(0);
     }
@@ -143,7 +87,7 @@ describe('real clients: twine uploads, pip installs with a license key (SPEC §6
     const refused = await pip(['install', '--index-url', index(plainKey), 'keyshelf-demo==1.0.0']);
     expect(refused.code).not.toBe(0);
     expect(refused.output).toMatch(/403|No matching distribution/);
-    expect((await run(join(venv, 'bin', 'python'), ['-c', 'import keyshelf_demo'])).code).not.toBe(0);
+    expect((await venv.python(['-c', 'import keyshelf_demo'])).code).not.toBe(0);
   }, 180_000);
 
   it('pip download gives byte-identical files', async () => {

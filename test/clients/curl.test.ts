@@ -1,6 +1,4 @@
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,31 +7,13 @@ import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { createAccount, doc, startApp, type TestAccount, type TestApp } from '../support/app.js';
 import { catalog } from '../support/catalog.js';
+import { curl as curlWith, fileSha256, header } from '../support/curl.js';
 import { startS3, type TestS3 } from '../support/s3.js';
 
 const run = promisify(execFile);
 const SIZE = 50 * 1024 * 1024;
-
-async function fileSha256(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
-/** curl as a user runs it; returns the status code and, with `headers`, the response headers. */
-async function curl(args: string[]): Promise<{ status: number; headers: string }> {
-  const { stdout } = await run('curl', ['-sS', '-o', '/dev/null', '-D', '-', '-w', '\n%{http_code}', ...args], { maxBuffer: 1024 * 1024 });
-  const lines = stdout.trimEnd().split('\n');
-  return { status: Number(lines.pop()), headers: lines.join('\n') };
-}
-
-const header = (headers: string, name: string) =>
-  headers
-    .split(/\r?\n/)
-    .reverse()
-    .find((line) => line.toLowerCase().startsWith(`${name.toLowerCase()}:`))
-    ?.slice(name.length + 1)
-    .trim();
+/** The flow reads statuses and headers; bodies are discarded. */
+const curl = (args: string[]) => curlWith(args, { discardBody: true });
 
 describe.each([
   ['filesystem', false],

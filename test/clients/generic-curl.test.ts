@@ -1,37 +1,12 @@
-import { execFile } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { createAccount, startApp, type TestApp } from '../support/app.js';
 import { catalog } from '../support/catalog.js';
+import { curl, fileSha256, header } from '../support/curl.js';
 import { startS3, type TestS3 } from '../support/s3.js';
-
-const run = promisify(execFile);
-
-async function fileSha256(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
-/** Runs curl as a user would (the command as given), and reports the status and headers of the last response. */
-async function curl(args: string[]): Promise<{ status: number; headers: string; stderr: string }> {
-  const { stdout, stderr } = await run('curl', ['-sS', '-D', '-', '-w', '\n%{http_code}', ...args], { maxBuffer: 8 * 1024 * 1024 });
-  const lines = stdout.trimEnd().split('\n');
-  return { status: Number(lines.pop()), headers: lines.join('\n'), stderr };
-}
-
-const header = (headers: string, name: string) =>
-  headers
-    .split(/\r?\n/)
-    .reverse()
-    .find((line) => line.toLowerCase().startsWith(`${name.toLowerCase()}:`))
-    ?.slice(name.length + 1)
-    .trim();
 
 /**
  * Gitea's generic registry documentation, run with real curl against a live server (SPEC §6.3,

@@ -2,12 +2,13 @@ import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { basic, bearer, createAccount, doc, startApp, type TestApp } from '../support/app.js';
+import { basic, createAccount, startApp, type TestApp } from '../support/app.js';
 import { catalog } from '../support/catalog.js';
 import { createTestDatabase, dropTestDatabase } from '../support/database.js';
 import { twineFields, twineForm, wheel, wheelName } from '../support/pypi.js';
+import { releaseFixtures } from '../support/releases.js';
 import { startS3, type TestS3 } from '../support/s3.js';
-import { putBytes, randomFile, sha256 } from '../support/upload.js';
+import { randomFile, sha256 } from '../support/upload.js';
 
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
@@ -44,19 +45,9 @@ describe('moving an installation from the filesystem driver to S3', () => {
     const product = await c.product({ name: 'App', code: 'app' });
     const productToken = await c.token(`products/${product.id}`);
     const licenseKey = (await c.license((await c.policy(product.id)).id)).attributes.key as string;
-    const release = await t
-      .as(bearer(acme.adminToken))
-      .post(`${acme.base}/releases`)
-      .send(doc('releases', { version: '1.0.0', channel: 'stable', status: 'PUBLISHED' }, { product: { data: { type: 'products', id: product.id } } }))
-      .expect(201);
+    const fixtures = releaseFixtures(t, acme);
     const bytes = randomFile(200_000);
-    const artifact = await t
-      .as(bearer(acme.adminToken))
-      .post(`${acme.base}/artifacts`)
-      .set('Prefer', 'no-redirect')
-      .send(doc('artifacts', { filename: 'app.tar.gz' }, { release: { data: { type: 'releases', id: release.body.data.id } } }))
-      .expect(200);
-    await putBytes(t, artifact.headers.location, bytes).expect(200);
+    const artifactId = await fixtures.artifact(await fixtures.release(product.id, '1.0.0'), { filename: 'app.tar.gz' }, bytes);
     const whl = wheel('moved', '1.0.0');
     await twineForm(t.as(basic('__token__', productToken)).post(`${acme.base}/engines/pypi`), { filename: wheelName('moved', '1.0.0'), bytes: whl }, twineFields('moved', '1.0.0', whl, 'bdist_wheel')).expect(201);
     await t.close();
@@ -78,7 +69,7 @@ describe('moving an installation from the filesystem driver to S3', () => {
 
     t = await startApp({ ...s3.env, SWEEP_INTERVAL_SECONDS: '0', PYPI_UPSTREAM_URL: '' }, { databaseUrl, dataDir });
     const license = basic('license', licenseKey);
-    const download = await t.as(license).get(`${acme.base}/artifacts/${artifact.body.data.id}`).expect(303);
+    const download = await t.as(license).get(`${acme.base}/artifacts/${artifactId}`).expect(303);
     expect(new URL(download.headers.location).origin).toBe(s3.env.S3_ENDPOINT);
     expect(sha256(Buffer.from(await (await fetch(download.headers.location)).arrayBuffer()))).toBe(sha256(bytes));
 

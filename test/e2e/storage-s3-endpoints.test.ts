@@ -2,10 +2,11 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { loadConfig } from '../../src/config/config.js';
 import { S3BlobStore } from '../../src/storage/s3-blob-store.js';
-import { bearer, createAccount, doc, startApp, type TestAccount, type TestApp } from '../support/app.js';
+import { createAccount, startApp, type TestAccount, type TestApp } from '../support/app.js';
 import { catalog } from '../support/catalog.js';
+import { releaseFixtures } from '../support/releases.js';
 import { startS3, type TestS3 } from '../support/s3.js';
-import { putBytes, randomFile, sha256 } from '../support/upload.js';
+import { randomFile, sha256 } from '../support/upload.js';
 
 /** `20261201T150500Z` → a Date. */
 const amzDate = (value: string) => new Date(value.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'));
@@ -51,25 +52,15 @@ describe('presigned downloads signed for S3_PUBLIC_ENDPOINT (SPEC §7, §9)', ()
 
   it('redirects to the public host, signed for it, and the store serves the bytes to plain HTTP', async () => {
     const product = await catalog(t, acme).product({ name: 'App', distributionStrategy: 'OPEN' });
-    const release = await t
-      .as(bearer(acme.adminToken))
-      .post(`${acme.base}/releases`)
-      .send(doc('releases', { version: '1.0.0', channel: 'stable', status: 'PUBLISHED' }, { product: { data: { type: 'products', id: product.id } } }))
-      .expect(201);
+    const fixtures = releaseFixtures(t, acme);
     const bytes = randomFile(200_000);
-    const created = await t
-      .as(bearer(acme.adminToken))
-      .post(`${acme.base}/artifacts`)
-      .set('Prefer', 'no-redirect')
-      .send(doc('artifacts', { filename: 'app.tar.gz', checksum: sha256(bytes) }, { release: { data: { type: 'releases', id: release.body.data.id } } }))
-      .expect(200);
-    await putBytes(t, created.headers.location, bytes).expect(200);
+    const artifactId = await fixtures.artifact(await fixtures.release(product.id, '1.0.0'), { filename: 'app.tar.gz', checksum: sha256(bytes) }, bytes);
 
     // Uploads went through the server's own endpoint; the download points at the public one.
-    const res = await t.as(null).get(`${acme.base}/artifacts/${created.body.data.id}`).expect(303);
+    const res = await t.as(null).get(`${acme.base}/artifacts/${artifactId}`).expect(303);
     const location = new URL(res.headers.location);
     expect(location.origin).toBe(publicEndpoint);
-    expect(location.pathname).toMatch(new RegExp(`^/${s3.env.S3_BUCKET}/${acme.id}/${created.body.data.id}\\.`));
+    expect(location.pathname).toMatch(new RegExp(`^/${s3.env.S3_BUCKET}/${acme.id}/${artifactId}\\.`));
 
     // s3rver accepts any signature, so check it here: the URL is exactly what a client built on
     // the public endpoint signs at that instant, and differs from one signed for the server's.

@@ -7,6 +7,10 @@ import { MIGRATIONS } from '../../src/database/migrations/index.js';
 import { bearer, doc, startApp } from '../support/app.js';
 import { createTestDatabase, dropTestDatabase } from '../support/database.js';
 
+// The embedded database (PGlite, WebAssembly) boots and migrates in seconds on a quiet machine,
+// but takes minutes on a loaded one: these tests get room for that.
+const EMBEDDED_BOOT_TIMEOUT = 240_000;
+
 describe('first-start bootstrap (SPEC §2, §9)', () => {
   it('the embedded default boots, bootstraps once and keeps data across restarts', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'keyshelf-embedded-'));
@@ -47,7 +51,7 @@ describe('first-start bootstrap (SPEC §2, §9)', () => {
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }
-  });
+  }, EMBEDDED_BOOT_TIMEOUT);
 
   it('the embedded default restarts after the process was killed', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'keyshelf-killed-'));
@@ -76,7 +80,7 @@ describe('first-start bootstrap (SPEC §2, §9)', () => {
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }
-  });
+  }, EMBEDDED_BOOT_TIMEOUT);
 
   it('instances starting together on an empty PostgreSQL migrate and bootstrap exactly once', async () => {
     const databaseUrl = await createTestDatabase();

@@ -202,7 +202,7 @@ export class ArtifactTransfer {
     }
     let range: { start: number; end: number } | undefined;
     const header = req.headers.range;
-    if (header && rangeStillValid(req.headers['if-range'], etag)) {
+    if (header && rangeStillValid(req.get('if-range'), etag)) {
       const parsed = rangeParser(size, header, { combine: true });
       if (parsed === -1) {
         res.setHeader('Content-Range', `bytes */${size}`);

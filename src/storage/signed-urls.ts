@@ -18,9 +18,13 @@ export class SignedUrls {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** The absolute base of URLs the server emits: PUBLIC_URL, else the request's own host. */
+  /**
+   * The absolute base of URLs the server emits: PUBLIC_URL, else the request's own host. A
+   * request without a usable Host (HTTP/1.0 may send none; Node refuses HTTP/1.1 without one)
+   * gets the address it reached the server on, never `undefined` or whatever a header carried.
+   */
   origin(req: Request): string {
-    return this.config.publicUrl ?? `${req.protocol}://${req.get('host')}`;
+    return this.config.publicUrl ?? `${req.protocol}://${requestHost(req)}`;
   }
 
   sign(req: Request, purpose: UrlPurpose, accountId: string, artifactId: string, filename?: string): string {
@@ -48,4 +52,15 @@ export class SignedUrls {
   private signature(purpose: UrlPurpose, accountId: string, artifactId: string, expires: number): string {
     return createHmac('sha256', this.secret).update(`keyshelf-url-v1\n${purpose}\n${accountId}\n${artifactId}\n${expires}`).digest('hex');
   }
+}
+
+/** A host and port as RFC 9110 §7.2 has them (a name, IPv4, or an IPv6 literal in brackets). */
+const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
+
+function requestHost(req: Request): string {
+  const host = req.get('host');
+  if (host && HOST.test(host)) return host;
+  const { localAddress, localPort } = req.socket;
+  const address = localAddress?.replace(/^::ffff:(?=\d+\.)/, '') ?? '127.0.0.1';
+  return `${address.includes(':') ? `[${address}]` : address}:${localPort}`;
 }

@@ -228,14 +228,9 @@ export class PublishService {
   ): Promise<Published> {
     const { pkg, created: packageCreated } = await this.packageFor(manager, ctx, file, target);
     const { release, created: releaseCreated } = await this.releaseFor(manager, ctx, pkg, target);
-    if (file.keepFilenames) {
-      await manager.query(
-        `INSERT INTO package_filenames (account_id, package_key, filename, sha256) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (account_id, lower(package_key), lower(filename)) DO NOTHING`,
-        [ctx.account.id, pkg.key, target.filename, blob.staged.sha256],
-      );
-      if (await this.usedWithOtherBytes(manager, pkg, target.filename, blob.staged.sha256)) throw filenameReused();
-    }
+    // The artifact first: its unique filename in the release decides a race between uploads of one
+    // filename (the loser answers as a sequential re-upload would, see publish), so that the kept
+    // filenames below refuse only a filename whose artifact is gone ("used before").
     const artifact = await manager.getRepository(Artifact).save({
       id: blob.id,
       accountId: ctx.account.id,
@@ -254,6 +249,14 @@ export class PublishService {
       storageKey: blob.key,
       downloads: 0,
     });
+    if (file.keepFilenames) {
+      await manager.query(
+        `INSERT INTO package_filenames (account_id, package_key, filename, sha256) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (account_id, lower(package_key), lower(filename)) DO NOTHING`,
+        [ctx.account.id, pkg.key, target.filename, blob.staged.sha256],
+      );
+      if (await this.usedWithOtherBytes(manager, pkg, target.filename, blob.staged.sha256)) throw filenameReused();
+    }
     await file.attach?.(manager, artifact);
     if (packageCreated) await this.events.record(manager, ctx, 'package.created', { type: 'packages', id: pkg.id });
     if (releaseCreated) {

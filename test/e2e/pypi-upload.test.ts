@@ -260,6 +260,23 @@ describe('PyPI upload', () => {
     expect(json.headers['content-type']).toMatch(/^text\/plain/);
   });
 
+  it('races identical and different uploads of one filename into an existing release: identical ones answer as a sequential re-upload would', async () => {
+    const first = sdist('racer3', '1.0', Buffer.from('seed'));
+    expect((await upload(productAuth, first, first.fields)).status).toBe(201);
+    for (let round = 0; round < 3; round++) {
+      const same = sdist('racer3', `2.${round}`, Buffer.alloc(30_000, round + 1));
+      const other = sdist('racer3', `2.${round}`, Buffer.alloc(30_000, round + 101));
+      const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 3 === 2 ? upload(productAuth, other, other.fields) : upload(productAuth, same, same.fields))));
+      const winner = answers.find((r) => r.status === 201)!;
+      const winnerIsSame = answers.indexOf(winner) % 3 !== 2;
+      answers.forEach((r, i) => {
+        if (r === winner) return;
+        const identical = i % 3 !== 2 ? winnerIsSame : !winnerIsSame;
+        expect({ status: r.status, reason: reason(r) }).toEqual(identical ? { status: 200, reason: 'OK' } : { status: 409, reason: 'File already exists' });
+      });
+    }
+  });
+
   it('races 20 uploads of one filename: one 201, the rest 200 when identical or 409 otherwise, never a 5xx', async () => {
     const same = sdist('racer', '1.0', Buffer.alloc(20_000, 1));
     const identical = await Promise.all(Array.from({ length: 20 }, () => upload(productAuth, same, same.fields)));
@@ -273,6 +290,8 @@ describe('PyPI upload', () => {
     const statuses = different.map((r) => r.status);
     expect(statuses.filter((s) => s === 201)).toHaveLength(1);
     expect(statuses.filter((s) => s === 409)).toHaveLength(19);
+    // A filename whose artifact exists is "already exists"; "used before" is for deleted ones only.
+    expect(new Set(different.filter((r) => r.status === 409).map(reason))).toEqual(new Set(['File already exists']));
     const [row] = await t.db.query(`SELECT count(*)::int AS n FROM artifacts WHERE filename IN ('racer-1.0.tar.gz', 'racer2-1.0.tar.gz')`);
     expect(row.n).toBe(2);
   });

@@ -7,6 +7,13 @@ import { DomainError } from '../common/errors.js';
 
 export type UrlPurpose = 'upload' | 'download';
 
+/** What to do about an expired URL: the request that gave it gives a new one. */
+const EXPIRED: Record<UrlPurpose, string> = {
+  upload:
+    'The upload URL has expired: create the artifact again (POST /artifacts with the same release and filename) to get a new upload URL for it',
+  download: 'The download URL has expired: request the artifact again (GET /artifacts/{id}) to get a new download URL',
+};
+
 /**
  * Signed, expiring URLs for artifact bytes (SPEC §3.5). They carry no bearer credential, only
  * an HMAC over purpose, account, artifact and expiry, so they work after a cross-host redirect.
@@ -46,7 +53,7 @@ export class SignedUrls {
     }
     const expected = Buffer.from(this.signature(purpose, accountId, artifactId, Number(expires)), 'hex');
     if (!timingSafeEqual(expected, Buffer.from(signature, 'hex'))) throw denied('The URL signature is not valid');
-    if (Number(expires) * 1000 < Date.now()) throw denied('The URL has expired');
+    if (Number(expires) * 1000 < Date.now()) throw denied(EXPIRED[purpose]);
   }
 
   private signature(purpose: UrlPurpose, accountId: string, artifactId: string, expires: number): string {

@@ -2,7 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Inject 
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { QueryFailedError } from 'typeorm';
-import { DomainError } from './errors.js';
+import { DomainError, type ErrorSource } from './errors.js';
 import { INVALID_UTF8 } from './json-body.middleware.js';
 import { LOGGER } from './logger.js';
 import { jsonApiMediaType } from './media-type.js';
@@ -154,6 +154,10 @@ export function bounded(text: string, limit: number): string {
   return text.length <= limit ? text : `${text.slice(0, limit - 3)}...`;
 }
 
+/** A source names a parameter or header as the client wrote it: bounded as well. */
+const boundedSource = (source: ErrorSource): ErrorSource =>
+  Object.fromEntries(Object.entries(source).map(([key, value]) => [key, bounded(String(value), REASON_LIMIT)])) as ErrorSource;
+
 /** A header value with no control characters (a CR or LF would end the header, a NUL is refused by Node). */
 const headerSafe = (value: string) => value.replace(/[\u0000-\u001f\u007f]/g, ' ');
 
@@ -184,7 +188,7 @@ export function writeError(req: Request, res: Response, error: DomainError): voi
         title: error.title,
         detail,
         code: error.code,
-        ...(error.source ? { source: error.source } : {}),
+        ...(error.source ? { source: boundedSource(error.source) } : {}),
       },
     ],
   };

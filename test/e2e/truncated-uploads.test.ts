@@ -91,6 +91,17 @@ describe('truncated and malformed multipart uploads', () => {
       expect(await footprint(t)).toEqual(before);
     });
 
+    it('twine upload ending right where the file part begins (before its consumer is attached): 400, the server still serves', async () => {
+      const before = await footprint(t);
+      for (let i = 0; i < 3; i++) {
+        const res = await raw('POST', pypi(), productAuth, multipart, Buffer.from(twineHead('edge', '1.0', 'edge-1.0.tar.gz', payload)));
+        expect(res!.status).toBe(400);
+      }
+      await settle();
+      await alive();
+      expect(await footprint(t)).toEqual(before);
+    });
+
     it('twine upload ending inside the fields, before the file: 400', async () => {
       const body = Buffer.from(field('name', 'cut') + `--${BOUNDARY}\r\nContent-Disposition: form-data; name="version"\r\n\r\n1.`);
       const res = await raw('POST', pypi(), productAuth, multipart, body);

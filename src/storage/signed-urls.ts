@@ -61,8 +61,11 @@ export class SignedUrls {
   }
 }
 
-/** A host and port as RFC 9110 §7.2 has them (a name, IPv4, or an IPv6 literal in brackets). */
-const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
+/**
+ * A host and port as RFC 9110 §7.2 has them (a name, IPv4, or an IPv6 literal in brackets);
+ * `_` is let through, as container networks name services with it.
+ */
+const HOST = /^(?:[A-Za-z0-9_][A-Za-z0-9_.-]{0,252}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
 
 function requestHost(req: Request): string {
   const host = req.get('host');

@@ -4,11 +4,14 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
 import { answerClientErrors } from './common/client-error.js';
+import { errorStyleByPath } from './common/error-style.js';
 import { createLogger, PinoNestLogger, requestLogMiddleware } from './common/logger.js';
 import { requestIdMiddleware } from './common/request-id.middleware.js';
 import type { AppConfig } from './config/config.js';
 import { resolveSecretKey } from './config/secret-key.js';
 import { openDatabase } from './database/data-source.js';
+import { PYPI_PATH } from './pypi/pypi-path.middleware.js';
+import { TAURI_PATH } from './upgrades/upgrades.module.js';
 
 export interface KeyshelfApp {
   app: NestExpressApplication;
@@ -29,7 +32,14 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
     app.set('query parser', 'simple');
     // Which hops may name the client in X-Forwarded-For: the address rate limits count by (SPEC §8.4).
     app.set('trust proxy', config.trustProxy);
-    app.use(requestIdMiddleware, requestLogMiddleware(logger));
+    app.use(
+      requestIdMiddleware,
+      requestLogMiddleware(logger),
+      errorStyleByPath([
+        [PYPI_PATH, 'text'],
+        [TAURI_PATH, 'json'],
+      ]),
+    );
     mountOpenApi(app);
     answerClientErrors(app.getHttpServer());
     await app.init();

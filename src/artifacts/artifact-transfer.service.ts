@@ -5,6 +5,7 @@ import rangeParser from 'range-parser';
 import { DataSource } from 'typeorm';
 import { ANONYMOUS } from '../auth/bearer.js';
 import type { RequestContext } from '../auth/decorators.js';
+import { noneMatch, rangeStillValid } from '../common/conditional.js';
 import { DomainError, Errors } from '../common/errors.js';
 import { stateOf } from '../common/request-context.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
@@ -195,13 +196,13 @@ export class ArtifactTransfer {
     res.setHeader('Content-Disposition', contentDisposition(artifact.filename));
     res.setHeader('Cache-Control', 'private, no-transform');
     res.setHeader('X-Content-Type-Options', 'nosniff');
-    if (req.headers['if-none-match'] === etag) {
+    if (!noneMatch(req.headers['if-none-match'], etag)) {
       res.status(304).end();
       return;
     }
     let range: { start: number; end: number } | undefined;
     const header = req.headers.range;
-    if (header && (!req.headers['if-range'] || req.headers['if-range'] === etag)) {
+    if (header && rangeStillValid(req.get('if-range'), etag)) {
       const parsed = rangeParser(size, header, { combine: true });
       if (parsed === -1) {
         res.setHeader('Content-Range', `bytes */${size}`);

@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import { CATALOG_WRITERS } from '../auth/access/catalog.access.js';
 import { Allow, Ctx, Public, type RequestContext } from '../auth/decorators.js';
 import { AccountRoute } from '../common/account-route.js';
+import { noneMatch } from '../common/conditional.js';
 import { Errors } from '../common/errors.js';
 import { JsonApiDocument } from '../common/jsonapi.js';
 import { listDocument, parseListQuery } from '../common/list-query.js';
@@ -86,7 +87,7 @@ export class ArtifactsController {
     res.setHeader('ETag', etag);
     res.setHeader('Cache-Control', 'private, no-cache');
     res.setHeader('X-Content-Type-Options', 'nosniff');
-    if (req.headers['if-none-match'] === etag) {
+    if (!noneMatch(req.headers['if-none-match'], etag)) {
       res.status(304);
       return undefined;
     }

@@ -98,19 +98,26 @@ export class ArtifactsService {
     const resolvedType = resolveFiletype(filename, filetype);
     if (checksum) parseChecksum(checksum);
     this.checkFilesize(filesize);
-    try {
-      return await this.db.transaction(async (manager) => {
+    const declared = {
+      filetype: resolvedType,
+      filesize: filesize ?? null,
+      platform: platform ? platform.toLowerCase() : null,
+      arch: arch ? arch.toLowerCase() : null,
+      checksum: checksum ?? null,
+      signature: signature ?? null,
+      metadata: metadata ?? {},
+    };
+    const write = () =>
+      this.db.transaction(async (manager) => {
+        const existing = await forWrite(manager.getRepository(Artifact).createQueryBuilder('a'), manager, 'a')
+          .where('a.release_id = :release AND lower(a.filename) = lower(:filename)', { release: release.id, filename })
+          .getOne();
+        if (existing) return this.createAgain(manager, existing, declared);
         const artifact = await manager.getRepository(Artifact).save({
           accountId: ctx.account.id,
           releaseId: release.id,
           filename,
-          filetype: resolvedType,
-          filesize: filesize ?? null,
-          platform: platform ? platform.toLowerCase() : null,
-          arch: arch ? arch.toLowerCase() : null,
-          checksum: checksum ?? null,
-          signature: signature ?? null,
-          metadata: metadata ?? {},
+          ...declared,
           status: 'WAITING' as const,
           sha256: null,
           size: null,
@@ -120,10 +127,25 @@ export class ArtifactsService {
         await this.events.record(manager, ctx, 'artifact.created', { type: 'artifacts', id: artifact.id });
         return artifact;
       });
+    try {
+      return await write();
     } catch (error) {
-      if (isUniqueViolation(error, 'artifacts_release_filename_key')) throw filenameTaken();
-      throw error;
+      if (!isUniqueViolation(error, 'artifacts_release_filename_key')) throw error;
+      // A concurrent create of the same filename won: this one is a create again of that artifact.
+      return write();
     }
+  }
+
+  /**
+   * `POST /artifacts` for a filename already in the release: an artifact still WAITING or FAILED
+   * is the same artifact created again (its upload URL expired, or its bytes were refused), so
+   * the create is idempotent: same id, the attributes of this request, WAITING, a new upload URL.
+   * An UPLOADED one stays taken (422).
+   */
+  private async createAgain(manager: EntityManager, existing: Artifact, declared: Partial<Artifact>): Promise<Artifact> {
+    if (existing.status === 'UPLOADED') throw filenameTaken();
+    Object.assign(existing, declared, { status: 'WAITING' as const, sha256: null, size: null });
+    return manager.getRepository(Artifact).save(existing);
   }
 
   async update(ctx: RequestContext, id: string, body: ResourceBody<UpdateArtifactAttributes>): Promise<Artifact> {

@@ -4,7 +4,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { canWriteWithin } from '../auth/access/catalog.access.js';
 import type { RequestContext } from '../auth/decorators.js';
-import { Errors, isUniqueViolation } from '../common/errors.js';
+import { Errors, isForeignKeyViolation, isUniqueViolation } from '../common/errors.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { Artifact } from '../database/entities/artifact.entity.js';
 import { Package, type EngineKey } from '../database/entities/package.entity.js';
@@ -80,6 +80,7 @@ interface Target {
 
 export const fileExists = () => Errors.conflict('FILENAME_TAKEN', 'File already exists');
 export const filenameReused = () => Errors.conflict('FILENAME_REUSED', 'File name has been used before');
+const packageGone = (key: string) => Errors.conflict('PACKAGE_CHANGED', `The package ${key} was deleted while this file was uploaded; upload it again`);
 const releaseYanked = (version: string) => Errors.conflict('RELEASE_YANKED', `Version ${version} was yanked and takes no new files`);
 
 /**
@@ -133,6 +134,9 @@ export class PublishService {
         if (same) return { ...same, created: false };
         throw fileExists();
       }
+      // A package, product or release the upload writes into was deleted under it (PostgreSQL
+      // 23503): a conflict the client resolves by uploading again, never a 422 about a body it did not send.
+      if (isForeignKeyViolation(error)) throw Errors.conflict('CONFLICT', 'Something this file was published into was deleted meanwhile; upload it again');
       throw error;
     }
   }
@@ -228,14 +232,9 @@ export class PublishService {
   ): Promise<Published> {
     const { pkg, created: packageCreated } = await this.packageFor(manager, ctx, file, target);
     const { release, created: releaseCreated } = await this.releaseFor(manager, ctx, pkg, target);
-    if (file.keepFilenames) {
-      await manager.query(
-        `INSERT INTO package_filenames (account_id, package_key, filename, sha256) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (account_id, lower(package_key), lower(filename)) DO NOTHING`,
-        [ctx.account.id, pkg.key, target.filename, blob.staged.sha256],
-      );
-      if (await this.usedWithOtherBytes(manager, pkg, target.filename, blob.staged.sha256)) throw filenameReused();
-    }
+    // The artifact first: its unique filename in the release decides a race between uploads of one
+    // filename (the loser answers as a sequential re-upload would, see publish), so that the kept
+    // filenames below refuse only a filename whose artifact is gone ("used before").
     const artifact = await manager.getRepository(Artifact).save({
       id: blob.id,
       accountId: ctx.account.id,
@@ -254,6 +253,14 @@ export class PublishService {
       storageKey: blob.key,
       downloads: 0,
     });
+    if (file.keepFilenames) {
+      await manager.query(
+        `INSERT INTO package_filenames (account_id, package_key, filename, sha256) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (account_id, lower(package_key), lower(filename)) DO NOTHING`,
+        [ctx.account.id, pkg.key, target.filename, blob.staged.sha256],
+      );
+      if (await this.usedWithOtherBytes(manager, pkg, target.filename, blob.staged.sha256)) throw filenameReused();
+    }
     await file.attach?.(manager, artifact);
     if (packageCreated) await this.events.record(manager, ctx, 'package.created', { type: 'packages', id: pkg.id });
     if (releaseCreated) {
@@ -267,7 +274,19 @@ export class PublishService {
 
   /** The package, created when missing; a race with another creator leaves one row, checked again. */
   private async packageFor(manager: EntityManager, ctx: RequestContext, file: PublishFile, target: Target): Promise<{ pkg: Package; created: boolean }> {
-    if (target.pkg) return { pkg: target.pkg, created: false };
+    if (target.pkg) {
+      // Key-share locked until the artifact commits, as the release is: a delete of the package
+      // (or of its product) waits for this publish, or, if it came first, the upload is refused
+      // as a conflict to retry, never a foreign-key failure on the release.
+      const locked = await manager
+        .getRepository(Package)
+        .createQueryBuilder('p')
+        .setLock('for_key_share')
+        .where('p.id = :id AND p.account_id = :account', { id: target.pkg.id, account: ctx.account.id })
+        .getOne();
+      if (!locked) throw packageGone(target.pkg.key);
+      return { pkg: locked, created: false };
+    }
     const inserted = await manager
       .createQueryBuilder()
       .insert()

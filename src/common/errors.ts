@@ -62,3 +62,8 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
   const driverError = (error as { driverError?: { code?: string; constraint?: string } })?.driverError;
   return driverError?.code === '23505' && (constraint === undefined || driverError.constraint === constraint);
 }
+
+/** True when a write referred to a row that is gone (PostgreSQL 23503): a race with a delete. */
+export function isForeignKeyViolation(error: unknown): boolean {
+  return (error as { driverError?: { code?: string } })?.driverError?.code === '23503';
+}

@@ -2,7 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Inject 
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { QueryFailedError } from 'typeorm';
-import { DomainError } from './errors.js';
+import { DomainError, type ErrorSource } from './errors.js';
 import { INVALID_UTF8 } from './json-body.middleware.js';
 import { LOGGER } from './logger.js';
 import { jsonApiMediaType } from './media-type.js';
@@ -144,11 +144,29 @@ function loggable(error: unknown): Record<string, unknown> {
   return { type: error.name, message: error.message, ...(sqlState ? { sqlState } : {}), stack: error.stack };
 }
 
+/** How much of a detail is echoed: details quote what the client sent, which may be a megabyte. */
+const DETAIL_LIMIT = 500;
+/** A reason phrase is one short line of visible ASCII (RFC 9112 §4). */
+const REASON_LIMIT = 200;
+
+/** At most `limit` characters, cut with a "..." that says so (ASCII, so that it fits a reason phrase). */
+export function bounded(text: string, limit: number): string {
+  return text.length <= limit ? text : `${text.slice(0, limit - 3)}...`;
+}
+
+/** A source names a parameter or header as the client wrote it: bounded as well. */
+const boundedSource = (source: ErrorSource): ErrorSource =>
+  Object.fromEntries(Object.entries(source).map(([key, value]) => [key, bounded(String(value), REASON_LIMIT)])) as ErrorSource;
+
+/** A header value with no control characters (a CR or LF would end the header, a NUL is refused by Node). */
+const headerSafe = (value: string) => value.replace(/[\u0000-\u001f\u007f]/g, ' ');
+
 /** Writes an error in the form the route speaks; JSON:API unless an engine route said otherwise. */
 export function writeError(req: Request, res: Response, error: DomainError): void {
   const state = stateOf(req);
   state?.rateLimit?.onErrorAnswer(error, res);
-  for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+  for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, headerSafe(value));
+  const detail = bounded(error.detail, DETAIL_LIMIT);
   // A refused upload whose request stream was destroyed half-read (413 mid-stream, say) leaves
   // bytes on the connection that nothing will read: it cannot carry another request, so close it
   // after this answer rather than let a keep-alive client wait for a reset (RFC 9112 §9.6).
@@ -159,8 +177,8 @@ export function writeError(req: Request, res: Response, error: DomainError): voi
   }
   res.status(error.status);
   if (state?.errorStyle === 'text') {
-    res.statusMessage = error.detail.replace(/[^\x20-\x7e]/g, ' ');
-    res.type('text/plain; charset=utf-8').send(`${error.detail}\n`);
+    res.statusMessage = bounded(error.detail.replace(/[^\x20-\x7e]/g, ' '), REASON_LIMIT);
+    res.type('text/plain; charset=utf-8').send(`${detail}\n`);
     return;
   }
   const body = {
@@ -168,9 +186,9 @@ export function writeError(req: Request, res: Response, error: DomainError): voi
     errors: [
       {
         title: error.title,
-        detail: error.detail,
+        detail,
         code: error.code,
-        ...(error.source ? { source: error.source } : {}),
+        ...(error.source ? { source: boundedSource(error.source) } : {}),
       },
     ],
   };

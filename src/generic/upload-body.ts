@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
-import busboy from 'busboy';
+import type busboy from 'busboy';
 import type { Request } from 'express';
 import { Errors } from '../common/errors.js';
+import { endWithClient, guardFilePart, multipartInvalid, multipartParser } from '../common/multipart.js';
 
 /** What the generic PUT stores: the raw body, or a multipart body's first file part (SPEC §6.3). */
 export interface UploadBody {
@@ -27,7 +28,6 @@ export function uploadBody(req: Request): UploadBody {
 function firstFilePart(req: Request): Readable {
   let started = false;
   let file: Readable | null = null;
-  const malformed = (detail: string) => Errors.badRequest('BODY_INVALID', `The multipart body could not be read: ${detail}`);
   const part = new Readable({
     read() {
       if (file) {
@@ -38,13 +38,13 @@ function firstFilePart(req: Request): Readable {
       started = true;
       let parser: busboy.Busboy;
       try {
-        parser = busboy({ headers: req.headers, limits: FORM_LIMITS });
+        parser = multipartParser(req, FORM_LIMITS);
       } catch (error) {
-        part.destroy(malformed((error as Error).message));
+        part.destroy(error as Error);
         return;
       }
       parser.on('file', (_field, stream) => {
-        file = stream;
+        file = guardFilePart(stream);
         stream.on('data', (chunk: Buffer) => {
           if (!part.push(chunk)) stream.pause();
         });
@@ -53,10 +53,8 @@ function firstFilePart(req: Request): Readable {
       parser.on('close', () => {
         if (!file) part.destroy(Errors.badRequest('FILE_MISSING', 'The multipart body has no file part'));
       });
-      parser.on('error', (error: Error) => part.destroy(malformed(error.message)));
-      req.on('close', () => {
-        if (!req.complete) part.destroy(new Error('the client went away mid-upload'));
-      });
+      parser.on('error', (error: Error) => part.destroy(multipartInvalid(error.message)));
+      endWithClient(req, parser);
       req.pipe(parser);
     },
   });

@@ -9,6 +9,7 @@ import { listDocument, parseListQuery } from '../common/list-query.js';
 import { OptionalBody, ResourceBodyPipe, type ResourceBody } from '../common/resource-body.js';
 import { CreateTokenAttributes } from '../tokens/dto/token-attributes.js';
 import { serializeToken } from '../tokens/token.serializer.js';
+import { serializeUser } from '../users/user.serializer.js';
 import { CreateLicenseAttributes, UpdateLicenseAttributes } from './dto/licensing-attributes.js';
 import { EntitlementLinkagePipe } from './entitlement-links.js';
 import { LICENSE_FILTERS, LicensesService } from './licenses.service.js';
@@ -92,6 +93,13 @@ export class LicensesController {
   @ApiOperation({ summary: "Extend the expiry by the policy's duration" })
   async renew(@Ctx() ctx: RequestContext, @Param('id') id: string) {
     return new JsonApiDocument({ data: serializeLicense(await this.licenses.renew(ctx, id)) });
+  }
+
+  @Get(':id/user')
+  @ApiOperation({ summary: "The license's user (data: null when it has none); the user as GET /users/{id} shows it" })
+  async user(@Ctx() ctx: RequestContext, @Param('id') id: string) {
+    const user = await this.licenses.relatedUser(ctx, id);
+    return new JsonApiDocument({ data: user && serializeUser(user) });
   }
 
   @Get(':id/entitlements')

@@ -14,6 +14,7 @@ import { Product } from '../database/entities/product.entity.js';
 import { User } from '../database/entities/user.entity.js';
 import { EventsService } from '../events/events.service.js';
 import type { CreateTokenAttributes } from '../tokens/dto/token-attributes.js';
+import { UsersService } from '../users/users.service.js';
 import { TokensService, type IssuedToken } from '../tokens/tokens.service.js';
 import type { CreateLicenseAttributes, UpdateLicenseAttributes } from './dto/licensing-attributes.js';
 import { EntitlementLinks, entitlementTaken, LICENSE_LINKS } from './entitlement-links.js';
@@ -35,6 +36,7 @@ export class LicensesService {
     private readonly entitlements: EntitlementsService,
     private readonly links: EntitlementLinks,
     private readonly tokens: TokensService,
+    private readonly users: UsersService,
   ) {}
 
   visibleLicenses(ctx: RequestContext, manager: EntityManager = this.db.manager): SelectQueryBuilder<License> {
@@ -67,6 +69,12 @@ export class LicensesService {
     const license = isUuid(id) ? await forWrite(this.visibleLicenses(ctx, manager), manager, 'lic').andWhere('lic.id = :id', { id }).getOne() : null;
     if (!license) throw Errors.notFound('license');
     return license;
+  }
+
+  /** The related user of a visible license (its `relationships.user`), with the users' own access rules; null when it has none. */
+  async relatedUser(ctx: RequestContext, id: string): Promise<User | null> {
+    const license = await this.find(ctx, id);
+    return license.userId ? this.users.find(ctx, license.userId) : null;
   }
 
   async create(ctx: RequestContext, body: ResourceBody<CreateLicenseAttributes>): Promise<{ license: License; key: string }> {

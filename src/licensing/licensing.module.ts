@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { EventsModule } from '../events/events.module.js';
 import { ProductsModule } from '../products/products.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
+import { UsersModule } from '../users/users.module.js';
 import { EntitlementLinks } from './entitlement-links.js';
 import { EntitlementsController } from './entitlements.controller.js';
 import { EntitlementsService } from './entitlements.service.js';
@@ -12,7 +13,7 @@ import { PoliciesService } from './policies.service.js';
 import { ValidateKeyService } from './validate-key.service.js';
 
 @Module({
-  imports: [EventsModule, ProductsModule, TokensModule],
+  imports: [EventsModule, ProductsModule, TokensModule, UsersModule],
   controllers: [EntitlementsController, PoliciesController, LicensesController],
   providers: [EntitlementsService, PoliciesService, LicensesService, EntitlementLinks, ValidateKeyService],
   exports: [EntitlementsService, LicensesService, EntitlementLinks],

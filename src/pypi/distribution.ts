@@ -1,6 +1,6 @@
 import { DomainError } from '../common/errors.js';
 import { isPypiName, normalizePypiName } from '../products/package-key.js';
-import { semverOfPep440 } from './pep440.js';
+import { isPep440, semverOfPep440 } from './pep440.js';
 
 export type DistributionKind = 'wheel' | 'sdist';
 
@@ -24,8 +24,10 @@ const TAG = /^[A-Za-z0-9_.]+$/;
 /**
  * Reads a wheel (`{name}-{version}(-{build})?-{python}-{abi}-{platform}.whl`) or sdist
  * (`{name}-{version}.tar.gz` or `.zip`) filename. Sdists of older setuptools keep `-` in the
- * name (`feas-hello-0.1.0.tar.gz`): the version is what follows the `-` that makes the name the
- * project's (`project`), or the last `-` when the project is not known yet.
+ * name (`feas-hello-0.1.0.tar.gz`) and PEP 440 allows it in versions (`1.0-1` is `1.0.post1`):
+ * the version is what follows the `-` that makes the name the project's (`project`), or, when
+ * the project is not known yet (the file sent before the fields), the first `-` followed by a
+ * valid PEP 440 version.
  */
 export function parseDistribution(filename: string, project?: string): Distribution {
   if (filename.length === 0 || filename.length > 255 || /[/\\\u0000-\u001f\u007f]/.test(filename)) {
@@ -38,7 +40,9 @@ export function parseDistribution(filename: string, project?: string): Distribut
   const splits = [...stem.matchAll(/-/g)].map((m) => m.index);
   if (splits.length === 0) throw invalid(`Invalid sdist filename ${filename}: expected {name}-{version}${extension}`);
   const at =
-    (project !== undefined ? splits.find((i) => normalizePypiName(stem.slice(0, i)) === normalizePypiName(project)) : undefined) ?? splits[splits.length - 1];
+    (project !== undefined
+      ? splits.find((i) => normalizePypiName(stem.slice(0, i)) === normalizePypiName(project))
+      : splits.find((i) => isPypiName(stem.slice(0, i)) && isPep440(stem.slice(i + 1)))) ?? splits[splits.length - 1];
   return distribution(filename, 'sdist', stem.slice(0, at), stem.slice(at + 1));
 }
 

@@ -47,6 +47,9 @@ describe('distribution filenames', () => {
     ['demo_pkg-1.0.tar.gz', 'sdist', 'demo_pkg', '1.0', undefined],
     ['feas-hello-0.1.0.tar.gz', 'sdist', 'feas-hello', '0.1.0', undefined],
     ['feas-hello-1.0-1.tar.gz', 'sdist', 'feas-hello', '1.0-1', 'feas.hello'],
+    ['demo-1.0-1.tar.gz', 'sdist', 'demo', '1.0-1', undefined],
+    ['demo-2.0-rc1.tar.gz', 'sdist', 'demo', '2.0-rc1', undefined],
+    ['feas-hello-1.0-post2.tar.gz', 'sdist', 'feas-hello', '1.0-post2', undefined],
     ['Demo.Pkg-2.0.zip', 'sdist', 'Demo.Pkg', '2.0', undefined],
   ])('%s', (filename, kind, name, version, project) => {
     expect(parseDistribution(filename, project)).toMatchObject({ kind, name, version });

@@ -38,6 +38,11 @@ export function pep440OfSemver(semver: string): string | null {
   return clean(semver.replace(/\+post\.(\d+)$/, '.post$1'));
 }
 
+/** True for any valid PEP 440 version, in any of its spellings. */
+export function isPep440(version: string): boolean {
+  return explain(version) !== null;
+}
+
 /** A PEP 440 version in normal form, or null. */
 export function normalizeVersion(version: string): string | null {
   return explain(version) ? clean(version) : null;

@@ -1,11 +1,10 @@
 import { Injectable, type NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { DomainError } from '../common/errors.js';
-import { stateOf } from '../common/request-context.js';
 import { isPypiName, normalizePypiName } from '../products/package-key.js';
 
-/** `/v1/accounts/{account}[/products/{product}]/engines/pypi` and what follows it. */
-const PYPI_PATH = /^(\/v1\/accounts\/[^/]+\/(?:products\/[^/]+\/)?engines\/pypi)(\/.*)?$/i;
+/** `/v1/accounts/{account}[/products/{product}]/engines/pypi` and what follows it; errors there are plain text. */
+export const PYPI_PATH = /^(\/v1\/accounts\/[^/]+\/(?:products\/[^/]+\/)?engines\/pypi)(\/.*)?$/i;
 const SIMPLE = /^\/simple(?:\/([^/]*)(\/?))?$/i;
 
 const methodNotAllowed = () =>
@@ -26,7 +25,6 @@ export class PypiPathMiddleware implements NestMiddleware {
     const [path, query = ''] = splitUrl(req.originalUrl);
     const match = PYPI_PATH.exec(path);
     if (!match) return next();
-    stateOf(req).errorStyle = 'text';
     const simple = SIMPLE.exec(match[2] ?? '');
     if (!simple) return next();
     if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed();

@@ -3,6 +3,7 @@ import type { Request } from 'express';
 import { ArtifactTransfer } from '../artifacts/artifact-transfer.service.js';
 import { ArtifactsService } from '../artifacts/artifacts.service.js';
 import type { RequestContext } from '../auth/decorators.js';
+import { noneMatch } from '../common/conditional.js';
 import { DomainError, Errors } from '../common/errors.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { ArtifactMetadata } from '../database/entities/artifact-metadata.entity.js';
@@ -171,7 +172,6 @@ function page(req: Request, rendered: RenderedPage): PypiResponse {
     'Cache-Control': req.headers.authorization ? 'private, no-cache' : 'no-cache',
     'X-Content-Type-Options': 'nosniff',
   };
-  const match = req.headers['if-none-match'];
-  if (match && (match.trim() === '*' || match.split(',').some((tag) => tag.trim() === rendered.etag))) return { status: 304, headers, body: '' };
+  if (!noneMatch(req.headers['if-none-match'], rendered.etag)) return { status: 304, headers, body: '' };
   return { status: 200, headers, body: rendered.body };
 }

@@ -2,12 +2,12 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream';
 import { Injectable } from '@nestjs/common';
-import busboy from 'busboy';
 import type { Request } from 'express';
 import type { EntityManager } from 'typeorm';
 import { PublishService, type Published } from '../artifacts/publish.service.js';
 import type { RequestContext } from '../auth/decorators.js';
 import { DomainError } from '../common/errors.js';
+import { endWithClient, guardFilePart, multipartInvalid, multipartParser } from '../common/multipart.js';
 import type { Artifact } from '../database/entities/artifact.entity.js';
 import { ArtifactMetadata } from '../database/entities/artifact-metadata.entity.js';
 import { normalizePypiName } from '../products/package-key.js';
@@ -46,12 +46,7 @@ export class PypiUploadService {
     if (!/^multipart\/form-data\s*;/i.test(req.headers['content-type'] ?? '')) {
       throw new DomainError(400, 'BODY_INVALID', 'The upload must be multipart/form-data, as twine sends it');
     }
-    let parser: busboy.Busboy;
-    try {
-      parser = busboy({ headers: req.headers, limits: LIMITS, defParamCharset: 'utf8' });
-    } catch {
-      throw malformed('The multipart/form-data body has no boundary');
-    }
+    const parser = multipartParser(req, LIMITS);
     const form = new UploadForm();
     let ended!: () => void;
     let broken!: (error: DomainError) => void;
@@ -60,6 +55,8 @@ export class PypiUploadService {
 
     return new Promise<UploadOutcome>((resolve, reject) => {
       let publishing: Promise<Published> | null = null;
+      // Set when the body could not be parsed: the reason a publish that failed on its stream failed.
+      let unreadable: DomainError | null = null;
       const fail = (error: unknown) => {
         // The rest of the body is read and dropped, so the client gets to read the answer.
         req.unpipe(parser);
@@ -67,7 +64,8 @@ export class PypiUploadService {
         reject(error);
       };
       parser.on('field', (name, value, info) => form.add(name, value, info.valueTruncated));
-      parser.on('file', (name, stream, info) => {
+      parser.on('file', (name, part, info) => {
+        const stream = guardFilePart(part);
         if (name !== 'content' || publishing) {
           if (name === 'content') form.refuse(malformed('The form has more than one content part'));
           stream.resume();
@@ -78,7 +76,7 @@ export class PypiUploadService {
           (published) => resolve({ status: published.created ? 201 : 200, published }),
           (error: unknown) => {
             stream.resume();
-            fail(error);
+            fail(error instanceof DomainError ? error : (unreadable ?? error));
           },
         );
       });
@@ -89,16 +87,12 @@ export class PypiUploadService {
         ended();
         if (!publishing) fail(contentMissing());
       });
-      parser.on('error', () => {
-        const error = malformed('The multipart/form-data body is malformed or ended early');
-        broken(error);
-        if (!publishing) fail(error);
+      parser.on('error', (cause: Error) => {
+        unreadable = multipartInvalid(`it is malformed or ended early (${cause.message})`);
+        broken(unreadable);
+        if (!publishing) fail(unreadable);
       });
-      // `pipe` does not pass on a client that goes away: without this the file part would never
-      // end, and the staged upload (a multipart upload on S3) would wait forever (SPEC §7).
-      req.on('close', () => {
-        if (!req.complete) parser.destroy(new Error('the client went away mid-upload'));
-      });
+      endWithClient(req, parser);
       req.pipe(parser);
     });
   }

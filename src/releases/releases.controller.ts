@@ -8,6 +8,7 @@ import { JsonApiDocument } from '../common/jsonapi.js';
 import { listDocument, parseListQuery } from '../common/list-query.js';
 import { ResourceBodyPipe, type ResourceBody } from '../common/resource-body.js';
 import { serializeEntitlement } from '../licensing/serializers.js';
+import { serializePackage } from '../products/package.serializer.js';
 import { CreateReleaseAttributes, UpdateReleaseAttributes } from './dto/release-attributes.js';
 import { AttachConstraintsPipe, DetachConstraintsPipe, ReleaseConstraintsService } from './release-constraints.service.js';
 import { parseNarrowing } from './release-queries.js';
@@ -42,6 +43,14 @@ export class ReleasesController {
   @ApiOperation({ summary: 'Show a release by id, version or tag (narrow with ?product= and ?package=)' })
   async show(@Ctx() ctx: RequestContext, @Param('id') id: string, @Query() raw: Raw) {
     return new JsonApiDocument({ data: serializeRelease(await this.releases.find(ctx, id, parseNarrowing(raw))) });
+  }
+
+  @Get(':id/package')
+  @Public()
+  @ApiOperation({ summary: "The release's package (data: null when it has none); the package as GET /packages/{id} shows it" })
+  async package(@Ctx() ctx: RequestContext, @Param('id') id: string, @Query() raw: Raw) {
+    const pkg = await this.releases.relatedPackage(ctx, id, parseNarrowing(raw));
+    return new JsonApiDocument({ data: pkg && serializePackage(pkg) });
   }
 
   @Post()

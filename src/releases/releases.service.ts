@@ -61,6 +61,12 @@ export class ReleasesService {
     return release;
   }
 
+  /** The related package of a visible release (its `relationships.package`), with the packages' own access rules; null when it has none. */
+  async relatedPackage(ctx: RequestContext, ref: string, narrowing: ReleaseNarrowing): Promise<Package | null> {
+    const release = await this.find(ctx, ref, narrowing);
+    return release.packageId ? this.packages.find(ctx, release.packageId) : null;
+  }
+
   async create(ctx: RequestContext, body: ResourceBody<CreateReleaseAttributes>): Promise<Release> {
     const product = await this.products.findVisible(ctx, body.relationships.product!);
     if (!product) throw Errors.unprocessable('PRODUCT_NOT_FOUND', 'product does not exist', relationshipPointer('product'));

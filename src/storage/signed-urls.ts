@@ -7,6 +7,13 @@ import { DomainError } from '../common/errors.js';
 
 export type UrlPurpose = 'upload' | 'download';
 
+/** What to do about an expired URL: the request that gave it gives a new one. */
+const EXPIRED: Record<UrlPurpose, string> = {
+  upload:
+    'The upload URL has expired: create the artifact again (POST /artifacts with the same release and filename) to get a new upload URL for it',
+  download: 'The download URL has expired: request the artifact again (GET /artifacts/{id}) to get a new download URL',
+};
+
 /**
  * Signed, expiring URLs for artifact bytes (SPEC §3.5). They carry no bearer credential, only
  * an HMAC over purpose, account, artifact and expiry, so they work after a cross-host redirect.
@@ -18,9 +25,13 @@ export class SignedUrls {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** The absolute base of URLs the server emits: PUBLIC_URL, else the request's own host. */
+  /**
+   * The absolute base of URLs the server emits: PUBLIC_URL, else the request's own host. A
+   * request without a usable Host (HTTP/1.0 may send none; Node refuses HTTP/1.1 without one)
+   * gets the address it reached the server on, never `undefined` or whatever a header carried.
+   */
   origin(req: Request): string {
-    return this.config.publicUrl ?? `${req.protocol}://${req.get('host')}`;
+    return this.config.publicUrl ?? `${req.protocol}://${requestHost(req)}`;
   }
 
   sign(req: Request, purpose: UrlPurpose, accountId: string, artifactId: string, filename?: string): string {
@@ -42,10 +53,24 @@ export class SignedUrls {
     }
     const expected = Buffer.from(this.signature(purpose, accountId, artifactId, Number(expires)), 'hex');
     if (!timingSafeEqual(expected, Buffer.from(signature, 'hex'))) throw denied('The URL signature is not valid');
-    if (Number(expires) * 1000 < Date.now()) throw denied('The URL has expired');
+    if (Number(expires) * 1000 < Date.now()) throw denied(EXPIRED[purpose]);
   }
 
   private signature(purpose: UrlPurpose, accountId: string, artifactId: string, expires: number): string {
     return createHmac('sha256', this.secret).update(`keyshelf-url-v1\n${purpose}\n${accountId}\n${artifactId}\n${expires}`).digest('hex');
   }
+}
+
+/**
+ * A host and port as RFC 9110 §7.2 has them (a name, IPv4, or an IPv6 literal in brackets);
+ * `_` is let through, as container networks name services with it.
+ */
+const HOST = /^(?:[A-Za-z0-9_][A-Za-z0-9_.-]{0,252}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
+
+function requestHost(req: Request): string {
+  const host = req.get('host');
+  if (host && HOST.test(host)) return host;
+  const { localAddress, localPort } = req.socket;
+  const address = localAddress?.replace(/^::ffff:(?=\d+\.)/, '') ?? '127.0.0.1';
+  return `${address.includes(':') ? `[${address}]` : address}:${localPort}`;
 }

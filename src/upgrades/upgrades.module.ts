@@ -1,6 +1,4 @@
-import { Injectable, type MiddlewareConsumer, Module, type NestMiddleware, type NestModule } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
-import { stateOf } from '../common/request-context.js';
+import { Module } from '@nestjs/common';
 import { EventsModule } from '../events/events.module.js';
 import { ProductsModule } from '../products/products.module.js';
 import { TauriService } from './tauri.service.js';
@@ -8,22 +6,15 @@ import { TauriController } from './tauri.controller.js';
 import { UpgradesController } from './upgrades.controller.js';
 import { UpgradesService } from './upgrades.service.js';
 
-/** The Tauri route answers its errors as plain JSON, from the guard's on (SPEC §1.3, §6.2). */
-@Injectable()
-class TauriErrorStyle implements NestMiddleware {
-  use(req: Request, _res: Response, next: NextFunction): void {
-    stateOf(req).errorStyle = 'json';
-    next();
-  }
-}
+/**
+ * The Tauri route's path: its errors are plain JSON, from the router and the guard on
+ * (SPEC §1.3, §6.2), set before routing by the application (see errorStyleByPath).
+ */
+export const TAURI_PATH = /^\/v1\/accounts\/[^/]+\/engines\/tauri\/[^/]+\/?$/i;
 
 @Module({
   imports: [EventsModule, ProductsModule],
   controllers: [UpgradesController, TauriController],
   providers: [UpgradesService, TauriService],
 })
-export class UpgradesModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(TauriErrorStyle).forRoutes(TauriController);
-  }
-}
+export class UpgradesModule {}

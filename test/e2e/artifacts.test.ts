@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { bearer, createAccount, doc, startApp, type TestAccount, type TestApp } from '../support/app.js';
 import { catalog } from '../support/catalog.js';
 import { binary, localPath, putBytes, randomFile, sha256 } from '../support/upload.js';
+import type { Request } from 'express';
+import { SignedUrls } from '../../src/storage/signed-urls.js';
 import { StorageSweeper } from '../../src/storage/storage-sweeper.js';
 
 describe('artifacts: create, upload, download (SPEC §3.5, §7) on the filesystem driver', () => {
@@ -85,13 +87,48 @@ describe('artifacts: create, upload, download (SPEC §3.5, §7) on the filesyste
       expect((await admin().get(`${acme.base}/artifacts?page[size]=100`)).body.meta.count).toBe(before);
     });
 
-    it('refuses a filename twice in a release (any case), and read-only attributes', async () => {
-      await newArtifact(releaseId, { filename: 'twice.bin' });
+    it('refuses an uploaded filename twice in a release (any case), and read-only attributes', async () => {
+      await uploaded(releaseId, 'twice.bin', randomFile(10));
       const res = await admin().post(`${acme.base}/artifacts`).send(doc('artifacts', { filename: 'TWICE.bin' }, releaseRel(releaseId))).expect(422);
       expect(res.body.errors[0]).toMatchObject({ code: 'FILENAME_TAKEN', source: { pointer: '/data/attributes/filename' } });
       for (const attribute of ['status', 'sha256', 'downloads']) {
         await admin().post(`${acme.base}/artifacts`).send(doc('artifacts', { filename: `ro-${attribute}.bin`, [attribute]: 'x' }, releaseRel(releaseId))).expect(400);
       }
+    });
+
+    it('creating again an artifact still WAITING or FAILED answers a new upload URL for the same artifact (idempotent create)', async () => {
+      const first = await admin().post(`${acme.base}/artifacts`).send(doc('artifacts', { filename: 'again.bin', filesize: 4 }, releaseRel(releaseId))).expect(307);
+      const id = first.body.data.id;
+      // An upload URL for it signed an hour ago: expired before the client used it.
+      const now = Date.now;
+      Date.now = () => now() - 3_600_000;
+      const expired = t.app.get(SignedUrls).sign({ protocol: 'http', get: () => 'localhost', socket: {} } as unknown as Request, 'upload', acme.id, id);
+      Date.now = now;
+      const refused = await putBytes(t, expired, Buffer.from('abcd')).expect(403);
+      expect(refused.body.errors[0].detail).toMatch(/create the artifact again \(POST \/artifacts with the same release and filename\)/);
+      const again = await admin().post(`${acme.base}/artifacts`).send(doc('artifacts', { filename: 'AGAIN.bin', filesize: 5 }, releaseRel(releaseId))).expect(307);
+      expect(again.body.data).toMatchObject({ id, attributes: { filename: 'again.bin', filesize: 5, status: 'WAITING' } });
+      expect(again.headers.location).not.toBe(first.headers.location);
+      // Wrong bytes: FAILED; created again, WAITING with the new attributes, and then uploaded.
+      await putBytes(t, again.headers.location, Buffer.from('abcd')).expect(422);
+      expect((await admin().get(`${acme.base}/artifacts/${id}`).set('Prefer', 'no-download')).body.data.attributes.status).toBe('FAILED');
+      const retry = await newArtifact(releaseId, { filename: 'again.bin', filesize: 4 });
+      expect(retry.body.data).toMatchObject({ id, attributes: { status: 'WAITING', filesize: 4 } });
+      await putBytes(t, retry.upload, Buffer.from('abcd')).expect(200);
+      const taken = await admin().post(`${acme.base}/artifacts`).send(doc('artifacts', { filename: 'again.bin' }, releaseRel(releaseId))).expect(422);
+      expect(taken.body.errors[0].code).toBe('FILENAME_TAKEN');
+      const [row] = await t.db.query(`SELECT count(*)::int AS n FROM artifacts WHERE lower(filename) = 'again.bin'`);
+      expect(row.n).toBe(1);
+      const events = await t.db.query(`SELECT event FROM event_logs WHERE resource_id = $1 ORDER BY created_at`, [id]);
+      expect(events.map((e: { event: string }) => e.event).filter((e: string) => e === 'artifact.created')).toHaveLength(1);
+    });
+
+    it('concurrent creates of one new filename all answer the same artifact', async () => {
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, () => admin().post(`${acme.base}/artifacts`).send(doc('artifacts', { filename: 'together.bin' }, releaseRel(releaseId)))),
+      );
+      expect(answers.map((res) => res.status)).toEqual(Array<number>(8).fill(307));
+      expect(new Set(answers.map((res) => res.body.data.id)).size).toBe(1);
     });
   });
 

@@ -152,6 +152,45 @@ describe('PyPI upload', () => {
     expect(await state()).toEqual(before);
   });
 
+  /** A multipart body written by hand: form-data (behind supertest) cuts filenames at the last "/" itself. */
+  const handForm = (fields: Record<string, string | undefined>, filename: string, bytes: Buffer, fileFirst = false) => {
+    const parts = Object.entries(fields)
+      .filter(([, value]) => value !== undefined)
+      .map(([name, value]) => Buffer.from(`--xx\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
+    const file = Buffer.concat([Buffer.from(`--xx\r\nContent-Disposition: form-data; name="content"; filename="${filename}"\r\n\r\n`), bytes, Buffer.from('\r\n')]);
+    const body = Buffer.concat([...(fileFirst ? [file, ...parts] : [...parts, file]), Buffer.from('--xx--\r\n')]);
+    return t.as(productAuth).post(url).set('Content-Type', 'multipart/form-data; boundary=xx').send(body);
+  };
+
+  // A backslash in the form's quoted filename is written escaped, as two.
+  it.each([['../../pathy-1.0.tar.gz'], ['dir/pathy-1.0.tar.gz'], ['a\\\\pathy-1.0.tar.gz'], ['C:\\\\x\\\\pathy-1.0.tar.gz']])(
+    'refuses the filename %s (a path) with 400 FILENAME_INVALID, never under its last segment',
+    async (filename) => {
+      const before = await state();
+      const bytes = Buffer.from('pathy');
+      const res = await handForm(twineFields('pathy', '1.0', bytes, 'sdist'), filename, bytes);
+      expect(res.status).toBe(400);
+      expect(reason(res)).toMatch(/The filename must be 1 to 255 characters without/);
+      expect(await state()).toEqual(before);
+    },
+  );
+
+  it.each([
+    ['pep440-a-1.0.post1.tar.gz', '1.0-1', false],
+    ['pep440-b-1.0-1.tar.gz', '1.0.post1', false],
+    ['pep440-c-1.0-1.tar.gz', '1.0.post1', true],
+    ['pep440-d-1.0.post1.tar.gz', '1.0-1', true],
+    ['pep440-e-2.0-rc1.tar.gz', '2.0rc1', true],
+    ['pep440_f-1.0.0.tar.gz', '1.0', true],
+  ])('accepts the sdist %s with version %s (the same PEP 440 version; file first: %p)', async (filename, version, fileFirst) => {
+    const bytes = Buffer.from(filename);
+    const name = filename.replace(/-\d.*$/, '');
+    const res = await handForm(twineFields(name, version, bytes, 'sdist'), filename, bytes, fileFirst);
+    expect({ status: res.status, text: res.text }).toEqual({ status: 201, text: expect.any(String) });
+    const [row] = await t.db.query(`SELECT p.key, r.version FROM artifacts a JOIN releases r ON r.id = a.release_id JOIN packages p ON p.id = r.package_id WHERE a.filename = $1`, [filename]);
+    expect(row.key).toBe(name.replace(/[-_.]+/g, '-').toLowerCase());
+  });
+
   it('refuses a wheel without METADATA, a zip bomb, METADATA of another project, and a file that is no zip', async () => {
     const before = await state();
     const noMetadata = whl('wheely', '1.0', { metadata: null });
@@ -221,6 +260,23 @@ describe('PyPI upload', () => {
     expect(json.headers['content-type']).toMatch(/^text\/plain/);
   });
 
+  it('races identical and different uploads of one filename into an existing release: identical ones answer as a sequential re-upload would', async () => {
+    const first = sdist('racer3', '1.0', Buffer.from('seed'));
+    expect((await upload(productAuth, first, first.fields)).status).toBe(201);
+    for (let round = 0; round < 3; round++) {
+      const same = sdist('racer3', `2.${round}`, Buffer.alloc(30_000, round + 1));
+      const other = sdist('racer3', `2.${round}`, Buffer.alloc(30_000, round + 101));
+      const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 3 === 2 ? upload(productAuth, other, other.fields) : upload(productAuth, same, same.fields))));
+      const winner = answers.find((r) => r.status === 201)!;
+      const winnerIsSame = answers.indexOf(winner) % 3 !== 2;
+      answers.forEach((r, i) => {
+        if (r === winner) return;
+        const identical = i % 3 !== 2 ? winnerIsSame : !winnerIsSame;
+        expect({ status: r.status, reason: reason(r) }).toEqual(identical ? { status: 200, reason: 'OK' } : { status: 409, reason: 'File already exists' });
+      });
+    }
+  });
+
   it('races 20 uploads of one filename: one 201, the rest 200 when identical or 409 otherwise, never a 5xx', async () => {
     const same = sdist('racer', '1.0', Buffer.alloc(20_000, 1));
     const identical = await Promise.all(Array.from({ length: 20 }, () => upload(productAuth, same, same.fields)));
@@ -234,6 +290,8 @@ describe('PyPI upload', () => {
     const statuses = different.map((r) => r.status);
     expect(statuses.filter((s) => s === 201)).toHaveLength(1);
     expect(statuses.filter((s) => s === 409)).toHaveLength(19);
+    // A filename whose artifact exists is "already exists"; "used before" is for deleted ones only.
+    expect(new Set(different.filter((r) => r.status === 409).map(reason))).toEqual(new Set(['File already exists']));
     const [row] = await t.db.query(`SELECT count(*)::int AS n FROM artifacts WHERE filename IN ('racer-1.0.tar.gz', 'racer2-1.0.tar.gz')`);
     expect(row.n).toBe(2);
   });

@@ -185,15 +185,15 @@ export class PublishService {
   }
 
   /** The artifact of that filename in the target release, whatever its status. */
-  private async existingFile(accountId: string, target: Target, filename: string): Promise<Artifact | null> {
-    if (!target.pkg) return null;
-    return this.db
+  private async existingFile(accountId: string, target: Target, filename: string, packageId = target.pkg?.id, manager: EntityManager = this.db.manager): Promise<Artifact | null> {
+    if (!packageId) return null;
+    return manager
       .getRepository(Artifact)
       .createQueryBuilder('a')
       .innerJoin(Release, 'r', 'r.id = a.release_id')
       .where('a.account_id = :account AND r.package_id = :pkg AND r.version = :version AND lower(a.filename) = lower(:filename)', {
         account: accountId,
-        pkg: target.pkg.id,
+        pkg: packageId,
         version: target.version,
         filename,
       })
@@ -234,7 +234,10 @@ export class PublishService {
          ON CONFLICT (account_id, lower(package_key), lower(filename)) DO NOTHING`,
         [ctx.account.id, pkg.key, target.filename, blob.staged.sha256],
       );
-      if (await this.usedWithOtherBytes(manager, pkg, target.filename, blob.staged.sha256)) throw filenameReused();
+      if (await this.usedWithOtherBytes(manager, pkg, target.filename, blob.staged.sha256)) {
+        // A concurrent upload of this filename may have just won: its file exists, it is not "used before".
+        throw (await this.existingFile(ctx.account.id, target, target.filename, pkg.id, manager)) ? fileExists() : filenameReused();
+      }
     }
     const artifact = await manager.getRepository(Artifact).save({
       id: blob.id,

@@ -1,4 +1,5 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Inject } from '@nestjs/common';
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Inject, NotFoundException } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { QueryFailedError } from 'typeorm';
@@ -7,6 +8,7 @@ import { INVALID_UTF8 } from './json-body.middleware.js';
 import { LOGGER } from './logger.js';
 import { jsonApiMediaType } from './media-type.js';
 import { stateOf } from './request-context.js';
+import { methodsServedAt, routedPath } from './route-methods.js';
 import { foreignKeyViolation } from './unique.js';
 
 const HTTP_CODES: Record<number, string> = {
@@ -94,7 +96,10 @@ export function toDomainError(error: unknown): DomainError | null {
 
 @Catch()
 export class KeyshelfExceptionFilter implements ExceptionFilter {
-  constructor(@Inject(LOGGER) private readonly logger: Logger) {}
+  constructor(
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const req = host.switchToHttp().getRequest<Request>();
@@ -105,7 +110,7 @@ export class KeyshelfExceptionFilter implements ExceptionFilter {
       this.logger.info({ requestId: state?.requestId }, 'client went away');
       return;
     }
-    let error = toDomainError(exception);
+    let error = (exception instanceof NotFoundException && this.methodNotAllowed(req)) || toDomainError(exception);
     if (!error) {
       this.logger.error({ requestId: state?.requestId, err: loggable(exception) }, 'unhandled error');
       error = new DomainError(500, 'INTERNAL_ERROR', 'An unexpected error occurred');
@@ -119,6 +124,17 @@ export class KeyshelfExceptionFilter implements ExceptionFilter {
       return;
     }
     writeError(req, res, error);
+  }
+
+  /**
+   * A request no route took (Nest's not-found handler threw): 405 when routes serve its path
+   * under other methods only. (Handlers throw domain errors, never NotFoundException.)
+   */
+  private methodNotAllowed(req: Request): DomainError | null {
+    const express = this.adapterHost.httpAdapter.getInstance<{ router?: Parameters<typeof methodsServedAt>[0] }>();
+    const allowed = methodsServedAt(express.router, routedPath(req));
+    if (allowed.length === 0 || allowed.includes(req.method)) return null;
+    return new DomainError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not served here; allowed: ${allowed.join(', ')}`, undefined, { Allow: allowed.join(', ') });
   }
 }
 

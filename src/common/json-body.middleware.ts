@@ -5,8 +5,8 @@ import { DomainError } from './errors.js';
 import { checkJsonValue, checkUrl } from './input-safety.js';
 import { JSONAPI } from './media-type.js';
 
-/** JSON:API request bodies are small; uploads never pass through this parser. */
-export const JSON_BODY_LIMIT = '1mb';
+/** JSON:API request bodies are small (1 MiB); uploads never pass through this parser. */
+export const JSON_BODY_LIMIT = 1024 * 1024;
 
 /** The body-parser error type of a JSON body that is not valid UTF-8. */
 export const INVALID_UTF8 = 'entity.utf8.invalid';
@@ -47,6 +47,12 @@ export class JsonBodyMiddleware implements NestMiddleware {
     if (OWN_BODY_ROUTES.test(req.originalUrl)) return next();
     if (hasContent(req) && !req.is(JSON_TYPES)) {
       throw new DomainError(415, 'MIME_TYPE_INVALID', 'The request body must be JSON: send Content-Type application/vnd.api+json or application/json');
+    }
+    // A declared length over the limit is refused before any byte is read, on a connection closed
+    // after the answer: the parser would first read (and drop) all of the declared body, so a
+    // client announcing more than it sends would wait for an answer that never comes.
+    if (Number(req.headers['content-length']) > JSON_BODY_LIMIT) {
+      throw new DomainError(413, 'PAYLOAD_TOO_LARGE', `The request body is larger than ${JSON_BODY_LIMIT} bytes`, undefined, { Connection: 'close' });
     }
     return new Promise<void>((resolve, reject) => parse(req, res, (error?: unknown) => (error ? reject(error) : resolve()))).then(() => {
       const problem = checkJsonValue(req.body);

@@ -24,9 +24,14 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined>
 export interface Instance {
   /** `http://127.0.0.1:{port}` */
   origin: string;
+  port: number;
   /** Everything the process wrote (JSON log lines). */
   output(): string;
   stop(): Promise<void>;
+  /** Sends a signal (SIGKILL for a crash, SIGTERM for a shutdown). */
+  kill(signal: NodeJS.Signals): void;
+  /** Resolves with the exit code (null when killed by a signal) once the process has exited. */
+  exited: Promise<number | null>;
 }
 
 /**
@@ -41,10 +46,13 @@ export async function startInstance(env: Record<string, string>): Promise<Instan
   });
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const instance: Instance = {
     origin: `http://127.0.0.1:${port}`,
+    port,
     output: () => output,
+    kill: (signal) => child.kill(signal),
+    exited,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;

@@ -179,6 +179,7 @@ describe('route × bearer matrix (SPEC §4)', () => {
     'POST /v1/accounts/:account/licenses/actions/validate-key': { send: (as) => json(as.post(`${A}/licenses/actions/validate-key`), { meta: { key: 'TARGET-LICENSE-KEY' } }), expect: 'ok ok ok ok ok' },
     'GET /v1/accounts/:account/licenses': { send: (as) => as.get(`${A}/licenses`), expect: '401 empty empty ok empty', target: () => ids.license },
     'GET /v1/accounts/:account/licenses/:id': { send: (as) => as.get(`${A}/licenses/${ids.license}`), expect: '401 404 404 ok 404' },
+    'GET /v1/accounts/:account/licenses/:id/user': { send: (as) => as.get(`${A}/licenses/${ids.license}/user`), expect: '401 404 404 ok 404' },
     'POST /v1/accounts/:account/licenses': { send: (as) => json(as.post(`${A}/licenses`), doc('licenses', {}, { policy: rel('policies', ids.goldPolicy) })), expect: '401 404 403 403 403' },
     'PATCH /v1/accounts/:account/licenses/:id': { send: (as) => json(as.patch(`${A}/licenses/${ids.license}`), doc('licenses', { name: 'Renamed' })), expect: '401 404 404 403 404' },
     'DELETE /v1/accounts/:account/licenses/:id': { send: (as) => as.delete(`${A}/licenses/${ids.license}`), expect: '401 404 404 403 404' },
@@ -192,6 +193,7 @@ describe('route × bearer matrix (SPEC §4)', () => {
 
     'GET /v1/accounts/:account/releases': { send: (as) => as.get(`${A}/releases`), expect: 'empty empty empty ok empty', target: () => ids.release },
     'GET /v1/accounts/:account/releases/:id': { send: (as) => as.get(`${A}/releases/${ids.release}`), expect: '404 404 404 ok 404' },
+    'GET /v1/accounts/:account/releases/:id/package': { send: (as) => as.get(`${A}/releases/${ids.release}/package`), expect: '404 404 404 ok 404' },
     'POST /v1/accounts/:account/releases': { send: (as) => json(as.post(`${A}/releases`), doc('releases', { version: '9.0.0', channel: 'stable' }, { product: rel('products', ids.app) })), expect: '401 404 403 403 403' },
     'PATCH /v1/accounts/:account/releases/:id': { send: (as) => json(as.patch(`${A}/releases/${ids.release}`), doc('releases', { name: 'Renamed' })), expect: '401 404 404 403 404' },
     'DELETE /v1/accounts/:account/releases/:id': { send: (as) => as.delete(`${A}/releases/${ids.release}`), expect: '401 404 404 403 404' },

@@ -42,7 +42,7 @@ export const ARTIFACT_SHAPE: ResourceShape = {
     checksum: nullable(string({ description: 'The declared sha256/sha512 (hex or base64), verified when the bytes arrive' })),
     signature: nullable(string({ maxLength: 4096 })),
     status: oneOf(ARTIFACT_STATUSES, { description: 'Read-only' }),
-    sha256: nullable(string({ pattern: '^[0-9a-f]{64}$', description: 'Read-only: computed by the server from the bytes' })),
+    sha256: nullable(string({ pattern: '^[0-9a-f]{64}$', description: 'Read-only: computed by the server from the bytes', examples: ['9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08'] })),
     downloads: integer({ minimum: 0, description: 'Read-only' }),
     metadata: metadata(),
     created: dateTime(),

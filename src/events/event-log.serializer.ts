@@ -41,7 +41,7 @@ export const EVENT_LOG_SHAPE: ResourceShape = {
   description: 'An entry of the append-only event log (SPEC §8.3)',
   attributes: {
     event: string({ examples: ['release.published'] }),
-    metadata: metadata(),
+    metadata: nullable(metadata()),
     requestId: nullable(string()),
     created: dateTime(),
   },

@@ -209,7 +209,8 @@ function describe(path: string, method: string, operation: Operation, handler: H
   for (const [status, answer] of Object.entries(success)) responses[status] = successResponse(Number(status), answer, resolve);
   const hasBody = !!operation.requestBody;
   const accountRoute = path.startsWith('/v1/accounts/');
-  for (const status of accountRoute ? errorStatuses(method, hasBody, doc) : [503]) responses[status] = errorResponse(status, errors);
+  const storageRoute = path.startsWith('/storage/');
+  for (const status of accountRoute || storageRoute ? errorStatuses(method, hasBody, doc) : [503]) responses[status] = errorResponse(status, errors);
   responses.default = errorResponse(0, errors);
   operation.responses = responses;
 
@@ -253,7 +254,7 @@ function errorResponse(status: number, style: 'jsonapi' | 'json' | 'text'): Sche
   const example = { meta: { id: '5d0c2f8e-…' }, errors: [{ title: 'Error', detail: STATUS_TEXT[status] ?? 'What went wrong', code: 'NOT_FOUND' }] };
   const content =
     style === 'text'
-      ? { 'text/plain': { schema: { type: 'string', description: 'The reason, also sent as the HTTP reason phrase (twine prints it)' } } }
+      ? { 'text/plain': { schema: { type: 'string', description: 'The reason, also sent as the HTTP reason phrase (twine prints it)' }, example: `${STATUS_TEXT[status] ?? 'What went wrong'}\n` } }
       : Object.fromEntries((style === 'json' ? ['application/json'] : JSON_TYPES).map((type) => [type, { schema: ref('ErrorDocument'), example }]));
   return { description: STATUS_TEXT[status] ?? 'An error document', headers, content };
 }

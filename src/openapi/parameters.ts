@@ -17,6 +17,9 @@ export const PATH_PARAMETERS: Record<string, string> = {
   sha256: 'The file’s sha256, lowercase hex',
   filename: 'The file name',
   version: 'A semantic version (`+` sent as `%2B`)',
+  accountId: 'The account id',
+  artifactId: 'The artifact id',
+  name: 'The file name (for the saved file; not checked)',
 };
 
 const channelSet = 'channel set of SPEC §5: `stable` → stable; `rc` → stable, rc; `beta` → …, beta; `alpha` → …, alpha; `dev` → dev';

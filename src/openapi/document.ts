@@ -206,7 +206,7 @@ function describe(path: string, method: string, operation: Operation, handler: H
   const defaultStatus = Number(Reflect.getMetadata(HTTP_CODE_METADATA, handler.controller.prototype[handler.method as never]) ?? (method === 'post' ? 201 : 200));
   const success: Record<number, SuccessDoc> = doc.success ?? (doc.body ? { [defaultStatus]: { description: 'Success', body: doc.body } } : {});
   const responses: Record<string, Schema> = {};
-  for (const [status, answer] of Object.entries(success)) responses[status] = successResponse(Number(status), answer, resolve);
+  for (const [status, answer] of Object.entries(success)) responses[status] = successResponse(Number(status), answer, resolve, path.startsWith('/v1/accounts/'));
   const hasBody = !!operation.requestBody;
   const accountRoute = path.startsWith('/v1/accounts/');
   const storageRoute = path.startsWith('/storage/');
@@ -277,8 +277,10 @@ function bodySchema(body: Body): Schema | undefined {
   }
 }
 
-function successResponse(status: number, answer: SuccessDoc, resolve: (ref: string) => Schema): Schema {
+function successResponse(status: number, answer: SuccessDoc, resolve: (ref: string) => Schema, counted: boolean): Schema {
   const headers: Record<string, unknown> = { 'X-Request-Id': headerRef('X-Request-Id') };
+  // Every answer under /v1/accounts is counted by the rate limiter (SPEC §8.4).
+  if (counted) for (const name of ['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset']) headers[name] = headerRef(name);
   for (const [name, description] of Object.entries(answer.headers ?? {})) headers[name] = { description, schema: { type: 'string' } };
   if (status === 201 && !headers.Location) headers.Location = { description: 'The new resource’s URL', schema: { type: 'string' } };
   const response: Schema = { description: answer.description, headers };

@@ -28,6 +28,7 @@ export function attributesSchema(dto: new () => object, hints: Record<string, Sc
 }
 
 function propertySchema(entries: ValidationMetadata[], hint: Schema = {}): Schema {
+  // metadataSize (IsMetadata's 16 KiB) is said by the response attribute's description.
   const schema: Schema = {};
   const descriptions: string[] = [];
   for (const entry of entries) {
@@ -84,16 +85,16 @@ function propertySchema(entries: ValidationMetadata[], hint: Schema = {}): Schem
         schema.type = 'object';
         schema.additionalProperties = true;
         break;
-      case 'metadataSize':
-        descriptions.push('at most 16 KiB of JSON');
-        break;
       default:
         break;
     }
   }
-  const { description, examples } = hint;
-  const text = [description, ...descriptions].filter(Boolean).join('; ');
-  return { ...schema, ...(text ? { description: text } : {}), ...(examples ? { examples } : {}) };
+  // From the response attribute of the same name: its examples, its description unless the
+  // request has rules of its own (an enum), and its enum where the service checks the values.
+  const ownEnum = Array.isArray(schema.enum);
+  if (!ownEnum && schema.type === 'string' && Array.isArray(hint.enum)) schema.enum = hint.enum.filter((value) => value !== null);
+  const text = [ownEnum ? undefined : hint.description, ...descriptions].filter(Boolean).join('; ');
+  return { ...schema, ...(text ? { description: text } : {}), ...(hint.examples ? { examples: hint.examples } : {}) };
 }
 
 const EXAMPLE_ID = '4f9a2c1e-8b3d-4e6f-9a1b-2c3d4e5f6a7b';

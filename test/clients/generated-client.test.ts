@@ -30,8 +30,8 @@ describe('a client generated from /openapi.json', () => {
     await mkdir(join(CLIENT, 'generated'), { recursive: true });
     await writeFile(join(CLIENT, 'generated', 'openapi.json'), document);
     await run(process.execPath, ['node_modules/openapi-typescript/bin/cli.js', join(CLIENT, 'generated', 'openapi.json'), '-o', join(CLIENT, 'generated', 'keyshelf.ts')]);
-  });
-  afterAll(() => t.close());
+  }, 180_000);
+  afterAll(() => t?.close());
 
   it('type-checks the admin script against the generated types, and runs it against the server', async () => {
     // Type-check and compile: a document that no longer describes a step fails here.
@@ -42,7 +42,7 @@ describe('a client generated from /openapi.json', () => {
     const summary = JSON.parse(stdout);
     expect(summary).toMatchObject({ license: { hasKey: true }, artifact: 'UPLOADED', versions: ['1.0.0'], count: 1 });
     expect(summary.sha256).toMatch(/^[0-9a-f]{64}$/);
-  });
+  }, 180_000);
 
   it('fails to type-check a script that the document does not allow', async () => {
     const wrong = join(CLIENT, 'generated', 'wrong.ts');
@@ -64,5 +64,5 @@ describe('a client generated from /openapi.json', () => {
     );
     expect(result.stdout).toMatch(/wrong\.ts\(4,/);
     expect(result.stdout).toMatch(/wrong\.ts\(5,/);
-  });
+  }, 180_000);
 });

@@ -40,9 +40,9 @@ describe('the README walkthrough (run as written)', () => {
     t = await startApp({ SWEEP_INTERVAL_SECONDS: '0' }, { dataDir });
     await t.app.listen(0, '127.0.0.1');
     await symlink(dataDir, join(cwd, 'data'));
-  });
+  }, 180_000);
   afterAll(async () => {
-    await t.close();
+    await t?.close();
     await rm(dataDir, { recursive: true, force: true });
     await rm(cwd, { recursive: true, force: true });
   });
@@ -63,5 +63,5 @@ describe('the README walkthrough (run as written)', () => {
       at = found + 1;
     }
     expect(lines.some((line) => /^[0-9a-f-]{36}$/.test(line))).toBe(true);
-  });
+  }, 180_000);
 });

@@ -28,8 +28,8 @@ describe('the OpenAPI document (SPEC §8.2)', () => {
     for (const [path, item] of Object.entries(document.paths)) {
       for (const [method, operation] of Object.entries(item as Json)) if (METHODS.includes(method)) operations.push([method, path, operation]);
     }
-  });
-  afterAll(() => t.close());
+  }, 180_000);
+  afterAll(() => t?.close());
 
   it('passes an OpenAPI 3.1 validator, and /docs renders it', async () => {
     expect(document.openapi).toBe('3.1.0');
@@ -38,7 +38,7 @@ describe('the OpenAPI document (SPEC §8.2)', () => {
     expect(result.valid).toBe(true);
     const page = await t.http.get('/docs/').expect(200);
     expect(page.headers['content-type']).toMatch(/text\/html/);
-  });
+  }, 180_000);
 
   it('documents every route the application serves', () => {
     const documented = new Set(operations.map(([method, path]) => `${method.toUpperCase()} ${path}`));
@@ -47,7 +47,7 @@ describe('the OpenAPI document (SPEC §8.2)', () => {
       .filter((route) => !documented.has(route));
     expect(missing).toEqual([]);
     expect(operations.length).toBeGreaterThan(90);
-  });
+  }, 180_000);
 
   it('gives every operation its security, its success answers with schemas, its errors and examples', () => {
     const problems: string[] = [];
@@ -76,7 +76,7 @@ describe('the OpenAPI document (SPEC §8.2)', () => {
       }
     }
     expect(problems).toEqual([]);
-  });
+  }, 180_000);
 
   it('gives examples that validate against their own schemas', () => {
     const problems: string[] = [];
@@ -95,7 +95,7 @@ describe('the OpenAPI document (SPEC §8.2)', () => {
       }
     }
     expect(problems).toEqual([]);
-  });
+  }, 180_000);
 
   it('names the credentials as they are: Bearer tokens that are not JWTs, Basic with its user forms, License', () => {
     const schemes = document.components.securitySchemes as Json;
@@ -107,7 +107,7 @@ describe('the OpenAPI document (SPEC §8.2)', () => {
     expect(show.security).toEqual([{}, { bearer: [] }, { basic: [] }, { license: [] }]);
     const createUser = document.paths['/v1/accounts/{account}/users'].post;
     expect(createUser.security).toEqual([{ bearer: [] }, { basic: [] }]);
-  });
+  }, 180_000);
 
   it('describes list parameters, filters and the request body of a create from the code', () => {
     const listReleases = document.paths['/v1/accounts/{account}/releases'].get;
@@ -122,7 +122,7 @@ describe('the OpenAPI document (SPEC §8.2)', () => {
     expect(attributes.properties).not.toHaveProperty('semver');
     expect(body.properties.data.required).toEqual(['type', 'relationships']);
     expect(body.properties.data.properties.relationships.required).toEqual(['product']);
-  });
+  }, 180_000);
 
   it('gives constraint and entitlement bodies as relationship documents, and their examples work as sent', async () => {
     const admin = t.as(bearer(account.adminToken));
@@ -138,7 +138,7 @@ describe('the OpenAPI document (SPEC §8.2)', () => {
     await admin.post(`${account.base}/policies/${policy.id}/entitlements`).send(example('/v1/accounts/{account}/policies/{id}/entitlements')).expect(200);
     // What the old document described (a list of strings) is refused.
     await admin.post(`${account.base}/policies/${policy.id}/entitlements`).send(['pro']).expect(400);
-  });
+  }, 180_000);
 
   it('catches an answer that drifts from the document', () => {
     const url = `${account.base}/entitlements/7d3c6e1a-0000-4000-8000-000000000000`;
@@ -164,7 +164,7 @@ describe('the OpenAPI document (SPEC §8.2)', () => {
     const dangling = structuredClone(entitlement);
     dangling.data.links.self = `${account.base}/nowhere/1`;
     expect(t.contract.check(exchange(200, dangling))).toMatch(/leads to no documented route/);
-  });
+  }, 180_000);
 
   it('every links.self and links.related the API emits answers 200 when followed', async () => {
     const admin = bearer(account.adminToken);
@@ -220,5 +220,5 @@ describe('the OpenAPI document (SPEC §8.2)', () => {
     }
     expect(problems).toEqual([]);
     expect(followed).toBeGreaterThan(40);
-  });
+  }, 180_000);
 });

@@ -19,7 +19,7 @@ export const VALIDATION_RESULT_SCHEMA: Schema = {
   type: 'object',
   required: ['valid', 'code', 'detail'],
   additionalProperties: false,
-  properties: { valid: boolean(), code: oneOf(VALIDATION_CODES), detail: string({ examples: ['the license is valid'] }) },
+  properties: { valid: boolean({ examples: [true] }), code: oneOf(VALIDATION_CODES), detail: string({ examples: ['the license is valid'] }) },
 };
 
 export interface ValidationResult {

@@ -26,9 +26,9 @@ export const TAURI_UPDATE_SCHEMA: Schema = {
   properties: {
     version: string({ examples: ['1.1.0'] }),
     url: string({ description: 'Absolute vanity URL of the artifact', examples: ['https://keyshelf.example/v1/accounts/acme/artifacts/4f9a2c1e-8b3d-4e6f-9a1b-2c3d4e5f6a7b/app.app.tar.gz'] }),
-    signature: string({ minLength: 1, description: 'The minisign signature, base64 as the Tauri CLI writes it' }),
+    signature: string({ minLength: 1, description: 'The minisign signature, base64 as the Tauri CLI writes it', examples: ['dW50cnVzdGVkIGNvbW1lbnQ6IHNpZ25hdHVyZSBmcm9tIHRhdXJpIHNlY3JldCBrZXkK…'] }),
     pub_date: dateTime(),
-    notes: string({ description: 'The release description, or ""' }),
+    notes: string({ description: 'The release description, or ""', examples: ['Bug fixes'] }),
   },
 };
 

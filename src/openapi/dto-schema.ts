@@ -53,7 +53,7 @@ function propertySchema(entries: ValidationMetadata[], hint: Schema = {}): Schem
       case 'maxLength':
         schema.maxLength = first;
         break;
-      case 'length':
+      case 'isLength':
         schema.minLength = first;
         schema.maxLength = second;
         break;

@@ -36,7 +36,7 @@ export function exampleOf(schema: Schema, resolve: (ref: string) => Schema, dept
       if (schema.format === 'date-time') return '2026-03-01T12:00:00.000Z';
       if (schema.format === 'email') return 'user@example.com';
       if (schema.format === 'binary') return '';
-      return 'string';
+      return 'string'.padEnd(typeof schema.minLength === 'number' ? schema.minLength : 0, '-');
     default:
       return {};
   }

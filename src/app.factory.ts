@@ -1,6 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
 import { answerClientErrors } from './common/client-error.js';
@@ -10,6 +10,7 @@ import { requestIdMiddleware } from './common/request-id.middleware.js';
 import type { AppConfig } from './config/config.js';
 import { resolveSecretKey } from './config/secret-key.js';
 import { openDatabase } from './database/data-source.js';
+import { buildOpenApiDocument } from './openapi/document.js';
 import { PYPI_PATH } from './pypi/pypi-path.middleware.js';
 import { TAURI_PATH } from './upgrades/upgrades.module.js';
 
@@ -50,16 +51,7 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
   }
 }
 
+/** The OpenAPI document at /openapi.json and the interactive page at /docs (SPEC §8.2). */
 function mountOpenApi(app: NestExpressApplication): void {
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Keyshelf')
-      .setDescription('Self-hosted software distribution: JSON:API under /v1/accounts/{account}, plus the PyPI, Tauri and generic engines.')
-      .setVersion('1')
-      .addBearerAuth()
-      .addBasicAuth()
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', raw: ['json'] });
+  SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), { jsonDocumentUrl: 'openapi.json', raw: ['json'] });
 }

@@ -1,5 +1,6 @@
 import { accountPath, timestamp, type ResourceObject } from '../common/jsonapi.js';
 import type { Account } from '../database/entities/account.entity.js';
+import { string, dateTime, type ResourceShape } from '../openapi/schema.js';
 
 export function serializeAccount(account: Account): ResourceObject {
   return {
@@ -15,3 +16,10 @@ export function serializeAccount(account: Account): ResourceObject {
     links: { self: accountPath(account.id) },
   };
 }
+
+export const ACCOUNT_SHAPE: ResourceShape = {
+  type: 'accounts',
+  name: 'Account',
+  description: 'The tenant',
+  attributes: { slug: string({ examples: ['acme'] }), name: string({ examples: ['Acme Inc'] }), created: dateTime(), updated: dateTime() },
+};

@@ -16,6 +16,10 @@ import { ArtifactTransfer } from './artifact-transfer.service.js';
 import { serializeArtifact } from './artifact.serializer.js';
 import { ARTIFACT_FILTERS, ARTIFACT_LOOKUP_FILTERS, ArtifactsService } from './artifacts.service.js';
 import { CreateArtifactAttributes, UpdateArtifactAttributes } from './dto/artifact-attributes.js';
+import { ApiDoc, list, none, one, type OperationDoc, type SuccessDoc } from '../openapi/operation.js';
+import { ref } from '../openapi/schema.js';
+import { JSONAPI } from '../common/media-type.js';
+import { filterParameters, listParameters, NARROWING, PAGE_PARAMETERS } from '../openapi/parameters.js';
 
 const createBody = new ResourceBodyPipe({
   type: 'artifacts',
@@ -24,6 +28,43 @@ const createBody = new ResourceBodyPipe({
 });
 const updateBody = new ResourceBodyPipe({ type: 'artifacts', attributes: UpdateArtifactAttributes, purpose: 'update' });
 type Raw = Record<string, unknown>;
+
+const DOWNLOAD_ANSWERS: Record<number, SuccessDoc> = {
+  303: { description: 'A downloadable artifact: Location is a signed, expiring download URL (the artifact document is the body)', body: one('artifacts'), headers: { Location: 'The signed download URL' } },
+  200: {
+    description: 'With `Prefer: no-redirect` (Location set) or `Prefer: no-download` (no URL, nothing counted); or, for staff and the owning product, an artifact nobody may download (no Location)',
+    body: one('artifacts'),
+    headers: { Location: 'The signed download URL (Prefer: no-redirect)' },
+  },
+};
+const DOWNLOAD_DOC: OperationDoc = { success: DOWNLOAD_ANSWERS, query: filterParameters(ARTIFACT_LOOKUP_FILTERS), prefer: ['no-redirect', 'no-download'] };
+const VANITY_DOC: OperationDoc = {
+  success: {
+    ...DOWNLOAD_ANSWERS,
+    200: {
+      description: `${DOWNLOAD_ANSWERS[200].description}; for \`{filename}.metadata\`, a wheel's core metadata file (PEP 658), with an ETag`,
+      body: {
+        kind: 'raw',
+        content: {
+          [JSONAPI]: { schema: ref('ArtifactDocument') },
+          'application/json': { schema: ref('ArtifactDocument') },
+          'text/plain': { schema: { type: 'string', description: 'The METADATA file' }, example: 'Metadata-Version: 2.1\nName: app\nVersion: 1.0.0\n' },
+        },
+      },
+    },
+    304: { description: 'The metadata file has not changed (If-None-Match)', body: none },
+  },
+  prefer: ['no-redirect', 'no-download'],
+};
+const CREATE_DOC: OperationDoc = {
+  success: {
+    307: { description: 'Created as WAITING: PUT the bytes to Location, a signed upload URL that expires (SIGNED_URL_TTL_SECONDS)', body: one('artifacts'), headers: { Location: 'The signed upload URL' } },
+    200: { description: 'The same with `Prefer: no-redirect`', body: one('artifacts'), headers: { Location: 'The signed upload URL' } },
+  },
+  query: NARROWING,
+  prefer: ['no-redirect'],
+  errorStatuses: [409],
+};
 
 @AccountRoute('artifacts', 'artifacts')
 export class ArtifactsController {
@@ -35,6 +76,7 @@ export class ArtifactsController {
   @Get()
   @Public()
   @ApiOperation({ summary: 'List visible artifacts (filters: release, product, package, channel, status, filetype, platform, arch)' })
+  @ApiDoc({ body: list('artifacts'), query: listParameters('artifacts', ARTIFACT_FILTERS) })
   async list(@Ctx() ctx: RequestContext, @Query() raw: Raw, @Req() req: Request) {
     const query = parseListQuery(raw, ARTIFACT_FILTERS);
     return listDocument(req, query, await this.artifacts.list(ctx, query), serializeArtifact);
@@ -43,6 +85,7 @@ export class ArtifactsController {
   @Get(':id')
   @Public()
   @ApiOperation({ summary: 'Download: 303 to a signed URL (Prefer: no-redirect → 200 with Location; no-download → 200, nothing counted); 200 without Location when not downloadable' })
+  @ApiDoc(DOWNLOAD_DOC)
   async download(@Ctx() ctx: RequestContext, @Param('id') id: string, @Query() raw: Raw, @Req() req: Request) {
     const artifact = await this.artifacts.find(ctx, id, parseListQuery(raw, ARTIFACT_LOOKUP_FILTERS));
     return this.downloadDocument(ctx, req, artifact);
@@ -51,6 +94,7 @@ export class ArtifactsController {
   @Get(':id/*filename')
   @Public()
   @ApiOperation({ summary: "Vanity download URL for package managers; `{filename}.metadata` serves a wheel's core metadata (PEP 658)" })
+  @ApiDoc(VANITY_DOC)
   async vanity(@Ctx() ctx: RequestContext, @Param('id') id: string, @Param('filename') filename: string[], @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const artifact = await this.artifacts.find(ctx, id);
     const path = filename.join('/').normalize('NFC');
@@ -62,6 +106,7 @@ export class ArtifactsController {
   @Post()
   @Allow(...CATALOG_WRITERS)
   @ApiOperation({ summary: 'Create an artifact: 307 to its signed upload URL (Prefer: no-redirect → 200)' })
+  @ApiDoc(CREATE_DOC)
   async create(@Ctx() ctx: RequestContext, @Body(createBody) body: ResourceBody<CreateArtifactAttributes>, @Query() raw: Raw, @Req() req: Request) {
     const artifact = await this.artifacts.create(ctx, body, parseNarrowing(raw));
     const status = preferences(req).has('no-redirect') ? 200 : 307;
@@ -70,6 +115,7 @@ export class ArtifactsController {
 
   @Patch(':id')
   @ApiOperation({ summary: 'Update filesize, checksum, signature or metadata' })
+  @ApiDoc({ body: one('artifacts') })
   async update(@Ctx() ctx: RequestContext, @Param('id') id: string, @Body(updateBody) body: ResourceBody<UpdateArtifactAttributes>) {
     return new JsonApiDocument({ data: serializeArtifact(await this.artifacts.update(ctx, id, body)) });
   }
@@ -77,6 +123,7 @@ export class ArtifactsController {
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete an artifact and its bytes' })
+  @ApiDoc({ body: none })
   async remove(@Ctx() ctx: RequestContext, @Param('id') id: string) {
     await this.artifacts.remove(ctx, id);
   }
@@ -111,6 +158,7 @@ export class ReleaseArtifactsController {
   @Get(':id/artifacts')
   @Public()
   @ApiOperation({ summary: "The release's visible artifacts" })
+  @ApiDoc({ body: list('artifacts'), query: [...PAGE_PARAMETERS, ...NARROWING] })
   async list(@Ctx() ctx: RequestContext, @Param('id') id: string, @Query() raw: Raw, @Req() req: Request) {
     const { product, package: pkg, ...rest } = raw;
     const query = parseListQuery(rest);

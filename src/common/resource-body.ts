@@ -74,7 +74,7 @@ export class ResourceBodyPipe<T extends object> implements PipeTransform<unknown
   /** The writable attributes: the DTO's decorated properties, inherited ones included. */
   private readonly writable: Set<string>;
 
-  constructor(private readonly rules: ResourceBodyRules<T>) {
+  constructor(readonly rules: ResourceBodyRules<T>) {
     const metadata = getMetadataStorage().getTargetValidationMetadatas(rules.attributes, '', true, false);
     this.writable = new Set(metadata.map((entry) => entry.propertyName));
   }
@@ -173,7 +173,7 @@ export function assertSameId(body: { id?: string }, id: string): void {
 
 /** For endpoints whose body may be omitted entirely (POST /tokens). */
 export class OptionalBody<T extends object> implements PipeTransform<unknown, Promise<ResourceBody<T>>> {
-  constructor(private readonly inner: ResourceBodyPipe<T>) {}
+  constructor(readonly inner: ResourceBodyPipe<T>) {}
 
   transform(body: unknown): Promise<ResourceBody<T>> {
     const empty = body === undefined || body === null || (typeof body === 'object' && Object.keys(body).length === 0);

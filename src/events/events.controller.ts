@@ -8,6 +8,8 @@ import { JsonApiDocument } from '../common/jsonapi.js';
 import { listDocument, parseListQuery } from '../common/list-query.js';
 import { serializeEventLog } from './event-log.serializer.js';
 import { EVENT_FILTERS, EventsService } from './events.service.js';
+import { ApiDoc, list, one } from '../openapi/operation.js';
+import { listParameters } from '../openapi/parameters.js';
 
 @AccountRoute('event-logs', 'event-logs')
 @Allow('admin')
@@ -16,6 +18,7 @@ export class EventsController {
 
   @Get()
   @ApiOperation({ summary: 'List events (admins; filters: event, resource)' })
+  @ApiDoc({ body: list('event-logs'), query: listParameters('event-logs', EVENT_FILTERS) })
   async list(@Ctx() ctx: RequestContext, @Query() raw: Record<string, unknown>, @Req() req: Request) {
     const query = parseListQuery(raw, EVENT_FILTERS);
     return listDocument(req, query, await this.events.list(ctx, query), serializeEventLog);
@@ -23,6 +26,7 @@ export class EventsController {
 
   @Get(':id')
   @ApiOperation({ summary: 'Show one event' })
+  @ApiDoc({ body: one('event-logs') })
   async show(@Ctx() ctx: RequestContext, @Param('id') id: string) {
     const event = await this.events.find(ctx, id);
     if (!event) throw Errors.notFound('event');

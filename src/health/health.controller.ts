@@ -3,6 +3,9 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { BLOB_STORE, type BlobStore } from '../storage/blob-store.js';
 import { DomainError } from '../common/errors.js';
+import { ApiDoc } from '../openapi/operation.js';
+
+const status = { type: 'string', enum: ['ok'] };
 
 @ApiTags('health')
 @Controller('health')
@@ -13,6 +16,7 @@ export class HealthController {
   ) {}
 
   @Get('live')
+  @ApiDoc({ body: { kind: 'raw', content: { 'application/json': { schema: { type: 'object', required: ['status'], properties: { status } } } } } })
   @HttpCode(200)
   @ApiOperation({ summary: 'The process is up' })
   live() {
@@ -20,6 +24,21 @@ export class HealthController {
   }
 
   @Get('ready')
+  @ApiDoc({
+    body: {
+      kind: 'raw',
+      content: {
+        'application/json': {
+          schema: {
+            type: 'object',
+            required: ['status', 'checks'],
+            properties: { status, checks: { type: 'object', properties: { database: status, storage: status } } },
+          },
+        },
+      },
+    },
+    description: '503 SERVICE_UNAVAILABLE when the database or storage is not reachable',
+  })
   @ApiOperation({ summary: 'The database and storage are reachable' })
   async ready() {
     const checks = {

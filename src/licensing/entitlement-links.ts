@@ -5,6 +5,7 @@ import { Errors } from '../common/errors.js';
 import { dataList } from '../common/json-members.js';
 import { isUuid } from '../common/ids.js';
 import { Entitlement } from '../database/entities/entitlement.entity.js';
+import { linkageList, type Schema } from '../openapi/schema.js';
 
 /** `{"data":[{"type":"entitlements","id":…}]}` → the ids or codes named (SPEC §3.6). */
 export class EntitlementLinkagePipe implements PipeTransform<unknown, string[]> {
@@ -15,6 +16,11 @@ export class EntitlementLinkagePipe implements PipeTransform<unknown, string[]> 
       }
       return item.id;
     });
+  }
+
+  /** The document this pipe reads, for the OpenAPI document. */
+  requestSchema(): Schema {
+    return linkageList('entitlements', { description: 'Entitlements by id or code' });
   }
 }
 

@@ -3,6 +3,8 @@ import { accountPath, resource, timestamp, toMany, toOne, type ResourceObject } 
 import type { Entitlement } from '../database/entities/entitlement.entity.js';
 import type { License } from '../database/entities/license.entity.js';
 import type { Policy } from '../database/entities/policy.entity.js';
+import { AUTHENTICATION_STRATEGIES, EXPIRATION_STRATEGIES } from '../database/entities/policy.entity.js';
+import { boolean, integer, metadata, nullable, oneOf, string, dateTime, toMany as toManyShape, toOne as toOneShape, type ResourceShape } from '../openapi/schema.js';
 
 export function serializeEntitlement(entitlement: Entitlement): ResourceObject {
   return resource(entitlement.accountId, 'entitlements', entitlement.id, {
@@ -62,3 +64,55 @@ export function serializeLicense(license: License, key?: string): ResourceObject
     },
   );
 }
+
+export const ENTITLEMENT_SHAPE: ResourceShape = {
+  type: 'entitlements',
+  name: 'Entitlement',
+  description: 'A right a license may hold and a release may require',
+  attributes: {
+    name: string({ examples: ['Pro features'] }),
+    code: string({ description: 'Unique per account, case-insensitive', examples: ['pro'] }),
+    metadata: metadata(),
+    created: dateTime(),
+    updated: dateTime(),
+  },
+};
+
+export const POLICY_SHAPE: ResourceShape = {
+  type: 'policies',
+  name: 'Policy',
+  description: 'The rules of a product’s licenses',
+  attributes: {
+    name: string({ examples: ['Yearly'] }),
+    duration: nullable(integer({ minimum: 1, description: 'Seconds; null: licenses do not expire', examples: [31536000] })),
+    expirationStrategy: oneOf(EXPIRATION_STRATEGIES, { examples: ['RESTRICT_ACCESS'] }),
+    authenticationStrategy: oneOf(AUTHENTICATION_STRATEGIES, { examples: ['MIXED'] }),
+    metadata: metadata(),
+    created: dateTime(),
+    updated: dateTime(),
+  },
+  relationships: { product: toOneShape('products'), entitlements: toManyShape(), licenses: toManyShape() },
+};
+
+export const LICENSE_SHAPE: ResourceShape = {
+  type: 'licenses',
+  name: 'License',
+  description: 'A license; its key is shown once, in the create response',
+  attributes: {
+    name: nullable(string({ examples: ['Customer 42'] })),
+    key: string({ description: 'Only in the create response', examples: ['K3Y-0000-0000-0000'] }),
+    expiry: nullable(dateTime()),
+    status: oneOf(['ACTIVE', 'EXPIRING', 'EXPIRED', 'SUSPENDED'], { description: 'Read-only' }),
+    suspended: boolean(),
+    metadata: metadata(),
+    created: dateTime(),
+    updated: dateTime(),
+  },
+  optionalAttributes: ['key'],
+  relationships: {
+    policy: toOneShape('policies'),
+    product: toOneShape('products'),
+    user: toOneShape('users', { nullable: true }),
+    entitlements: toManyShape(),
+  },
+};

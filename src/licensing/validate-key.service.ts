@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type PipeTransform } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { isExpired } from '../auth/license-check.js';
 import type { RequestContext } from '../auth/decorators.js';
@@ -9,8 +9,18 @@ import { isPlainObject, onlyMembers } from '../common/json-members.js';
 import { MAX_LIST_VALUES } from '../common/list-query.js';
 import { License } from '../database/entities/license.entity.js';
 import { Policy } from '../database/entities/policy.entity.js';
+import { boolean, oneOf, string, type Schema } from '../openapi/schema.js';
 
-export type ValidationCode = 'VALID' | 'NOT_FOUND' | 'SUSPENDED' | 'EXPIRED' | 'ENTITLEMENTS_MISSING' | 'PRODUCT_SCOPE_MISMATCH';
+const VALIDATION_CODES = ['VALID', 'NOT_FOUND', 'SUSPENDED', 'EXPIRED', 'ENTITLEMENTS_MISSING', 'PRODUCT_SCOPE_MISMATCH'] as const;
+export type ValidationCode = (typeof VALIDATION_CODES)[number];
+
+/** The answer's `meta`, for the OpenAPI document. */
+export const VALIDATION_RESULT_SCHEMA: Schema = {
+  type: 'object',
+  required: ['valid', 'code', 'detail'],
+  additionalProperties: false,
+  properties: { valid: boolean({ examples: [true] }), code: oneOf(VALIDATION_CODES), detail: string({ examples: ['the license is valid'] }) },
+};
 
 export interface ValidationResult {
   valid: boolean;
@@ -21,6 +31,26 @@ export interface ValidationResult {
 export interface ValidationRequest {
   key: string;
   scope: { product?: string; entitlements?: string[] };
+}
+
+/** Reads the validate-key body; its schema goes into the OpenAPI document. */
+export class ValidationRequestPipe implements PipeTransform<unknown, ValidationRequest> {
+  transform(body: unknown): ValidationRequest {
+    return parseValidationRequest(body);
+  }
+
+  requestSchema(): Schema {
+    const scope = {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        product: string({ description: 'A product id or code the license must be of', examples: ['app'] }),
+        entitlements: { type: 'array', maxItems: MAX_LIST_VALUES, items: string(), description: 'Entitlement codes the license must hold', examples: [['pro']] },
+      },
+    };
+    const meta = { type: 'object', required: ['key'], additionalProperties: false, properties: { key: string({ minLength: 1, examples: ['K3Y-0000-0000-0000'] }), scope } };
+    return { type: 'object', required: ['meta'], additionalProperties: false, properties: { meta } };
+  }
 }
 
 /** `{"meta":{"key":…,"scope":{"product":…,"entitlements":[…]}}}` (SPEC §3.6). */

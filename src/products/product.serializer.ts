@@ -1,5 +1,7 @@
 import { accountPath, resource, timestamp, toMany, type ResourceObject } from '../common/jsonapi.js';
 import type { Product } from '../database/entities/product.entity.js';
+import { DISTRIBUTION_STRATEGIES } from '../database/entities/product.entity.js';
+import { metadata, nullable, oneOf, string, dateTime, toMany as toManyShape, type ResourceShape } from '../openapi/schema.js';
 
 export function serializeProduct(product: Product): ResourceObject {
   const base = accountPath(product.accountId);
@@ -23,3 +25,19 @@ export function serializeProduct(product: Product): ResourceObject {
     },
   );
 }
+
+export const PRODUCT_SHAPE: ResourceShape = {
+  type: 'products',
+  name: 'Product',
+  description: 'A product (SPEC §3.1)',
+  attributes: {
+    name: string({ examples: ['App'] }),
+    code: nullable(string({ description: 'Unique per account, case-insensitive; usable in URLs in place of the id', examples: ['app'] })),
+    distributionStrategy: oneOf(DISTRIBUTION_STRATEGIES, { examples: ['LICENSED'] }),
+    url: nullable(string({ examples: ['https://example.com/app'] })),
+    metadata: metadata(),
+    created: dateTime(),
+    updated: dateTime(),
+  },
+  relationships: { packages: toManyShape(), policies: toManyShape(), licenses: toManyShape() },
+};

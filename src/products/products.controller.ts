@@ -12,6 +12,8 @@ import { serializeToken } from '../tokens/token.serializer.js';
 import { CreateProductAttributes, UpdateProductAttributes } from './dto/product-attributes.js';
 import { serializeProduct } from './product.serializer.js';
 import { ProductsService } from './products.service.js';
+import { ApiDoc, list, none, one } from '../openapi/operation.js';
+import { listParameters } from '../openapi/parameters.js';
 
 const createBody = new ResourceBodyPipe({ type: 'products', attributes: CreateProductAttributes });
 const updateBody = new ResourceBodyPipe({ type: 'products', attributes: UpdateProductAttributes, purpose: 'update' });
@@ -23,6 +25,7 @@ export class ProductsController {
 
   @Get()
   @ApiOperation({ summary: 'List the products visible to the bearer (credentials required)' })
+  @ApiDoc({ body: list('products'), query: listParameters('products') })
   async list(@Ctx() ctx: RequestContext, @Query() raw: Record<string, unknown>, @Req() req: Request) {
     const query = parseListQuery(raw);
     return listDocument(req, query, await this.products.list(ctx, query), serializeProduct);
@@ -30,6 +33,7 @@ export class ProductsController {
 
   @Get(':id')
   @ApiOperation({ summary: 'Show a product by id or code' })
+  @ApiDoc({ body: one('products') })
   async show(@Ctx() ctx: RequestContext, @Param('id') id: string) {
     return new JsonApiDocument({ data: serializeProduct(await this.products.find(ctx, id)) });
   }
@@ -37,12 +41,14 @@ export class ProductsController {
   @Post()
   @Allow(...EDITORS)
   @ApiOperation({ summary: 'Create a product (admins, developers)' })
+  @ApiDoc({ body: one('products') })
   async create(@Ctx() ctx: RequestContext, @Body(createBody) body: ResourceBody<CreateProductAttributes>) {
     return JsonApiDocument.created(serializeProduct(await this.products.create(ctx, body)));
   }
 
   @Patch(':id')
   @ApiOperation({ summary: 'Update a product (admins, developers, its product token)' })
+  @ApiDoc({ body: one('products') })
   async update(@Ctx() ctx: RequestContext, @Param('id') id: string, @Body(updateBody) body: ResourceBody<UpdateProductAttributes>) {
     return new JsonApiDocument({ data: serializeProduct(await this.products.update(ctx, id, body)) });
   }
@@ -50,12 +56,14 @@ export class ProductsController {
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a product with its packages, policies and licenses' })
+  @ApiDoc({ body: none })
   async remove(@Ctx() ctx: RequestContext, @Param('id') id: string) {
     await this.products.remove(ctx, id);
   }
 
   @Post(':id/tokens')
   @ApiOperation({ summary: 'Create a product token (admins, developers)' })
+  @ApiDoc({ body: one('tokens') })
   async createToken(@Ctx() ctx: RequestContext, @Param('id') id: string, @Body(tokenBody) body: ResourceBody<CreateTokenAttributes>) {
     const { token, raw } = await this.products.createToken(ctx, id, body);
     return JsonApiDocument.created(serializeToken(token, raw));

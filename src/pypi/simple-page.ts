@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { PYPI_JSON, type PageType } from './negotiation.js';
+import { boolean, dateTime, integer, string, type Schema } from '../openapi/schema.js';
 
 /** One file of a project page, as the page query returns it. */
 export interface PageFile {
@@ -50,6 +51,41 @@ function html(title: string, lines: string[]): string {
     '',
   ].join('\n');
 }
+
+const META: Schema = { type: 'object', required: ['api-version'], properties: { 'api-version': string({ examples: ['1.1'] }) } };
+
+/** The JSON pages' shapes (PEP 691), for the OpenAPI document. */
+export const PYPI_INDEX_SCHEMA: Schema = {
+  type: 'object',
+  required: ['meta', 'projects'],
+  properties: { meta: META, projects: { type: 'array', items: { type: 'object', required: ['name'], properties: { name: string({ examples: ['app'] }) } } } },
+};
+export const PYPI_PROJECT_SCHEMA: Schema = {
+  type: 'object',
+  required: ['meta', 'name', 'versions', 'files'],
+  properties: {
+    meta: META,
+    name: string({ examples: ['app'] }),
+    versions: { type: 'array', items: string({ examples: ['1.0.0'] }) },
+    files: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['filename', 'url', 'hashes', 'size', 'upload-time', 'yanked'],
+        properties: {
+          filename: string({ examples: ['app-1.0.0-py3-none-any.whl'] }),
+          url: string({ description: 'Absolute URL of the file (the artifact’s vanity URL)' }),
+          hashes: { type: 'object', required: ['sha256'], properties: { sha256: string({ pattern: '^[0-9a-f]{64}$', examples: ['0'.repeat(64)] }) } },
+          'requires-python': string({ examples: ['>=3.8'] }),
+          size: integer({ minimum: 0 }),
+          'upload-time': dateTime(),
+          yanked: boolean(),
+          'core-metadata': { type: 'object', properties: { sha256: string() } },
+        },
+      },
+    },
+  },
+};
 
 /** The index of projects (PEP 503 / 691): names are the normalized keys, linked relative to the index. */
 export function renderIndex(type: PageType, projects: string[]): RenderedPage {

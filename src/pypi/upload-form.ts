@@ -2,6 +2,7 @@ import { DomainError } from '../common/errors.js';
 import { isPypiName } from '../products/package-key.js';
 import { assertSameProject, parseDistribution, type Distribution } from './distribution.js';
 import { isSpecifierSet, semverOfPep440 } from './pep440.js';
+import { string, type Schema } from '../openapi/schema.js';
 
 /**
  * The form fields of twine's legacy upload API that the index reads (SPEC §6.1). Everything else
@@ -19,6 +20,25 @@ const READ_FIELDS = [
   'requires_python',
 ] as const;
 type FieldName = (typeof READ_FIELDS)[number];
+
+/** The upload form as the OpenAPI document shows it (twine's legacy API, SPEC §6.1). */
+export const UPLOAD_FORM_SCHEMA: Schema = {
+  type: 'object',
+  required: ['content', 'name', 'version'],
+  properties: {
+    content: { type: 'string', format: 'binary', description: 'The wheel or sdist' },
+    name: string({ description: 'The project name' }),
+    version: string({ description: 'The PEP 440 version' }),
+    ':action': string({ enum: ['file_upload'] }),
+    protocol_version: string({ enum: ['1'] }),
+    filetype: string({ enum: ['bdist_wheel', 'sdist'], description: 'Inferred from the filename when absent' }),
+    sha256_digest: string({ description: 'Must match when given' }),
+    md5_digest: string({ description: 'Must match when given' }),
+    blake2_256_digest: string({ description: 'Must match when given' }),
+    requires_python: string(),
+  },
+  additionalProperties: { description: 'Other core-metadata fields (summary, description, classifiers, …) are accepted and ignored' },
+};
 
 const DIGESTS = { sha256_digest: 64, md5_digest: 32, blake2_256_digest: 64 } as const;
 const FILETYPES: Record<string, Distribution['kind']> = { bdist_wheel: 'wheel', sdist: 'sdist' };

@@ -6,8 +6,9 @@ import { Errors } from '../common/errors.js';
 import { dataList, isPlainObject, onlyMembers } from '../common/json-members.js';
 import { clientGeneratedId } from '../common/resource-body.js';
 import { isUuid } from '../common/ids.js';
-import { paged, type ListQuery } from '../common/list-query.js';
+import { MAX_LIST_VALUES, paged, type ListQuery } from '../common/list-query.js';
 import { Entitlement } from '../database/entities/entitlement.entity.js';
+import { linkageList, type Schema } from '../openapi/schema.js';
 import { ReleaseConstraint } from '../database/entities/release-constraint.entity.js';
 import { EntitlementLinks, entitlementTaken } from '../licensing/entitlement-links.js';
 import { writeUnique } from '../common/unique.js';
@@ -37,6 +38,39 @@ export class AttachConstraintsPipe implements PipeTransform<unknown, string[]> {
       return linkage.id;
     });
   }
+
+  /** The document this pipe reads, for the OpenAPI document. */
+  requestSchema(): Schema {
+    const entitlement = linkageList('entitlements').properties as { data: { items: Schema } };
+    return {
+      type: 'object',
+      required: ['data'],
+      additionalProperties: false,
+      properties: {
+        data: {
+          type: 'array',
+          minItems: 1,
+          maxItems: MAX_LIST_VALUES,
+          items: {
+            type: 'object',
+            required: ['type', 'relationships'],
+            additionalProperties: false,
+            properties: {
+              type: { type: 'string', enum: ['constraints'] },
+              relationships: {
+                type: 'object',
+                required: ['entitlement'],
+                additionalProperties: false,
+                properties: {
+                  entitlement: { type: 'object', required: ['data'], additionalProperties: false, properties: { data: entitlement.data.items } },
+                },
+              },
+            },
+          },
+        },
+      },
+    };
+  }
 }
 
 /** `{"data":[{"type":"constraints","id":…}]}` */
@@ -48,6 +82,10 @@ export class DetachConstraintsPipe implements PipeTransform<unknown, string[]> {
       }
       return item.id;
     });
+  }
+
+  requestSchema(): Schema {
+    return linkageList('constraints', { description: 'Constraints by id' });
   }
 }
 

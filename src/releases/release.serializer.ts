@@ -1,6 +1,9 @@
 import { accountPath, resource, timestamp, toMany, toOne, type ResourceObject } from '../common/jsonapi.js';
 import type { ReleaseConstraint } from '../database/entities/release-constraint.entity.js';
 import type { Release } from '../database/entities/release.entity.js';
+import { RELEASE_STATUSES } from '../database/entities/release.entity.js';
+import { integer, metadata, nullable, oneOf, string, dateTime, toMany as toManyShape, toOne as toOneShape, type ResourceShape } from '../openapi/schema.js';
+import { CHANNELS } from './version.js';
 
 export function serializeRelease(release: Release): ResourceObject {
   const base = accountPath(release.accountId);
@@ -52,3 +55,50 @@ export function serializeConstraint(constraint: ReleaseConstraint): ResourceObje
     links: { self: `${base}/releases/${constraint.releaseId}/constraints/${constraint.id}` },
   };
 }
+
+export const RELEASE_SHAPE: ResourceShape = {
+  type: 'releases',
+  name: 'Release',
+  description: 'A release of a product, optionally of one of its packages (SPEC §3.4)',
+  attributes: {
+    version: string({ description: 'SemVer 2.0.0, immutable', examples: ['1.0.0'] }),
+    channel: oneOf(CHANNELS, { description: 'Immutable', examples: ['stable'] }),
+    status: oneOf(RELEASE_STATUSES, { description: 'Changed by the publish and yank actions' }),
+    tag: nullable(string({ examples: ['latest'] })),
+    name: nullable(string({ examples: ['First release'] })),
+    description: nullable(string({ description: 'Tauri sends it as the notes' })),
+    backdated: nullable(dateTime()),
+    yanked: nullable(dateTime({ description: 'Read-only: when the release was yanked' })),
+    semver: {
+      type: 'object',
+      description: 'Read-only: the parsed version',
+      required: ['major', 'minor', 'patch', 'prerelease', 'build'],
+      additionalProperties: false,
+      properties: {
+        major: integer({ minimum: 0 }),
+        minor: integer({ minimum: 0 }),
+        patch: integer({ minimum: 0 }),
+        prerelease: nullable(string()),
+        build: nullable(string()),
+      },
+    },
+    metadata: metadata(),
+    created: dateTime(),
+    updated: dateTime(),
+  },
+  relationships: {
+    product: toOneShape('products'),
+    package: toOneShape('packages', { nullable: true }),
+    constraints: toManyShape(),
+    entitlements: toManyShape(),
+    artifacts: toManyShape(),
+  },
+};
+
+export const CONSTRAINT_SHAPE: ResourceShape = {
+  type: 'constraints',
+  name: 'Constraint',
+  description: 'An entitlement a release requires',
+  attributes: { created: dateTime(), updated: dateTime() },
+  relationships: { entitlement: toOneShape('entitlements'), release: toOneShape('releases') },
+};

@@ -14,6 +14,8 @@ import { AttachConstraintsPipe, DetachConstraintsPipe, ReleaseConstraintsService
 import { parseNarrowing } from './release-queries.js';
 import { serializeConstraint, serializeRelease } from './release.serializer.js';
 import { RELEASE_FILTERS, ReleasesService } from './releases.service.js';
+import { ApiDoc, list, many, none, one, oneOrNull } from '../openapi/operation.js';
+import { listParameters, NARROWING, PAGE_PARAMETERS } from '../openapi/parameters.js';
 
 const createBody = new ResourceBodyPipe({
   type: 'releases',
@@ -33,6 +35,7 @@ export class ReleasesController {
   @Get()
   @Public()
   @ApiOperation({ summary: 'List visible releases (filters: product, package, channel, status, yanked, entitlements[])' })
+  @ApiDoc({ body: list('releases'), query: listParameters('releases', RELEASE_FILTERS) })
   async list(@Ctx() ctx: RequestContext, @Query() raw: Raw, @Req() req: Request) {
     const query = parseListQuery(raw, RELEASE_FILTERS);
     return listDocument(req, query, await this.releases.list(ctx, query), serializeRelease);
@@ -41,6 +44,7 @@ export class ReleasesController {
   @Get(':id')
   @Public()
   @ApiOperation({ summary: 'Show a release by id, version or tag (narrow with ?product= and ?package=)' })
+  @ApiDoc({ body: one('releases'), query: NARROWING })
   async show(@Ctx() ctx: RequestContext, @Param('id') id: string, @Query() raw: Raw) {
     return new JsonApiDocument({ data: serializeRelease(await this.releases.find(ctx, id, parseNarrowing(raw))) });
   }
@@ -48,6 +52,7 @@ export class ReleasesController {
   @Get(':id/package')
   @Public()
   @ApiOperation({ summary: "The release's package (data: null when it has none); the package as GET /packages/{id} shows it" })
+  @ApiDoc({ body: oneOrNull('packages'), query: NARROWING })
   async package(@Ctx() ctx: RequestContext, @Param('id') id: string, @Query() raw: Raw) {
     const pkg = await this.releases.relatedPackage(ctx, id, parseNarrowing(raw));
     return new JsonApiDocument({ data: pkg && serializePackage(pkg) });
@@ -56,12 +61,14 @@ export class ReleasesController {
   @Post()
   @Allow(...CATALOG_WRITERS)
   @ApiOperation({ summary: 'Create a release (DRAFT unless status says PUBLISHED)' })
+  @ApiDoc({ body: one('releases') })
   async create(@Ctx() ctx: RequestContext, @Body(createBody) body: ResourceBody<CreateReleaseAttributes>) {
     return JsonApiDocument.created(serializeRelease(await this.releases.create(ctx, body)));
   }
 
   @Patch(':id')
   @ApiOperation({ summary: 'Update name, description, tag, backdated or metadata' })
+  @ApiDoc({ body: one('releases'), query: NARROWING })
   async update(@Ctx() ctx: RequestContext, @Param('id') id: string, @Query() raw: Raw, @Body(updateBody) body: ResourceBody<UpdateReleaseAttributes>) {
     return new JsonApiDocument({ data: serializeRelease(await this.releases.update(ctx, id, parseNarrowing(raw), body)) });
   }
@@ -69,6 +76,7 @@ export class ReleasesController {
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a release and its artifacts' })
+  @ApiDoc({ body: none, query: NARROWING })
   async remove(@Ctx() ctx: RequestContext, @Param('id') id: string, @Query() raw: Raw) {
     await this.releases.remove(ctx, id, parseNarrowing(raw));
   }
@@ -76,6 +84,7 @@ export class ReleasesController {
   @Post(':id/actions/publish')
   @HttpCode(200)
   @ApiOperation({ summary: 'Publish a release' })
+  @ApiDoc({ body: one('releases'), query: NARROWING })
   async publish(@Ctx() ctx: RequestContext, @Param('id') id: string, @Query() raw: Raw) {
     return new JsonApiDocument({ data: serializeRelease(await this.releases.publish(ctx, id, parseNarrowing(raw))) });
   }
@@ -83,6 +92,7 @@ export class ReleasesController {
   @Post(':id/actions/yank')
   @HttpCode(200)
   @ApiOperation({ summary: 'Yank a release' })
+  @ApiDoc({ body: one('releases'), query: NARROWING })
   async yank(@Ctx() ctx: RequestContext, @Param('id') id: string, @Query() raw: Raw) {
     return new JsonApiDocument({ data: serializeRelease(await this.releases.yank(ctx, id, parseNarrowing(raw))) });
   }
@@ -90,6 +100,7 @@ export class ReleasesController {
   @Get(':id/constraints')
   @Public()
   @ApiOperation({ summary: "The release's constraints" })
+  @ApiDoc({ body: list('constraints'), query: [...PAGE_PARAMETERS, ...NARROWING] })
   async listConstraints(@Ctx() ctx: RequestContext, @Param('id') id: string, @Query() raw: Raw, @Req() req: Request) {
     const { product, package: pkg, ...rest } = raw;
     const query = parseListQuery(rest);
@@ -99,6 +110,7 @@ export class ReleasesController {
   @Get(':id/constraints/:constraint')
   @Public()
   @ApiOperation({ summary: 'Show one constraint' })
+  @ApiDoc({ body: one('constraints'), query: NARROWING })
   async showConstraint(@Ctx() ctx: RequestContext, @Param('id') id: string, @Param('constraint') constraint: string, @Query() raw: Raw) {
     return new JsonApiDocument({ data: serializeConstraint(await this.constraints.find(ctx, id, parseNarrowing(raw), constraint)) });
   }
@@ -106,6 +118,7 @@ export class ReleasesController {
   @Post(':id/constraints')
   @HttpCode(200)
   @ApiOperation({ summary: 'Attach entitlements as constraints' })
+  @ApiDoc({ body: many('constraints'), query: NARROWING })
   async attach(@Ctx() ctx: RequestContext, @Param('id') id: string, @Query() raw: Raw, @Body(new AttachConstraintsPipe()) refs: string[]) {
     return new JsonApiDocument({ data: (await this.constraints.attach(ctx, id, parseNarrowing(raw), refs)).map(serializeConstraint) });
   }
@@ -113,6 +126,7 @@ export class ReleasesController {
   @Delete(':id/constraints')
   @HttpCode(204)
   @ApiOperation({ summary: 'Detach constraints by id' })
+  @ApiDoc({ body: none, query: NARROWING })
   async detach(@Ctx() ctx: RequestContext, @Param('id') id: string, @Query() raw: Raw, @Body(new DetachConstraintsPipe()) ids: string[]) {
     await this.constraints.detach(ctx, id, parseNarrowing(raw), ids);
   }
@@ -120,6 +134,7 @@ export class ReleasesController {
   @Get(':id/entitlements')
   @Public()
   @ApiOperation({ summary: 'The entitlements the release requires' })
+  @ApiDoc({ body: list('entitlements'), query: [...PAGE_PARAMETERS, ...NARROWING] })
   async entitlements(@Ctx() ctx: RequestContext, @Param('id') id: string, @Query() raw: Raw, @Req() req: Request) {
     const { product, package: pkg, ...rest } = raw;
     const query = parseListQuery(rest);

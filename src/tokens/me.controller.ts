@@ -6,11 +6,13 @@ import { JsonApiDocument, type ResourceObject } from '../common/jsonapi.js';
 import { serializeLicense } from '../licensing/serializers.js';
 import { serializeProduct } from '../products/product.serializer.js';
 import { serializeUser } from '../users/user.serializer.js';
+import { ApiDoc, one } from '../openapi/operation.js';
 
 @AccountRoute('me', 'tokens')
 export class MeController {
   @Get()
   @ApiOperation({ summary: 'The current bearer: a user, product or license document' })
+  @ApiDoc({ body: one('users', 'products', 'licenses') })
   show(@Ctx() ctx: RequestContext) {
     return new JsonApiDocument({ data: currentBearer(ctx) });
   }

@@ -12,6 +12,8 @@ import { OptionalBody, ResourceBodyPipe, type ResourceBody } from '../common/res
 import { CreateTokenAttributes } from './dto/token-attributes.js';
 import { serializeToken } from './token.serializer.js';
 import { TokensService } from './tokens.service.js';
+import { ApiDoc, list, none, one } from '../openapi/operation.js';
+import { listParameters } from '../openapi/parameters.js';
 
 const createBody = new OptionalBody(new ResourceBodyPipe({ type: 'tokens', attributes: CreateTokenAttributes }));
 
@@ -25,6 +27,7 @@ export class TokensController {
   @AcceptsPassword()
   @UseGuards(PasswordLoginGuard)
   @ApiOperation({ summary: 'Create a token: Basic email:password, or a staff token (optional name, expiry)' })
+  @ApiDoc({ body: one('tokens') })
   async create(@Ctx() ctx: RequestContext, @Body(createBody) body: ResourceBody<CreateTokenAttributes>) {
     const { token, raw } = await this.tokens.create(ctx, body);
     return JsonApiDocument.created(serializeToken(token, raw));
@@ -32,6 +35,7 @@ export class TokensController {
 
   @Get()
   @ApiOperation({ summary: 'List tokens (own; admins all)' })
+  @ApiDoc({ body: list('tokens'), query: listParameters('tokens') })
   async list(@Ctx() ctx: RequestContext, @Query() raw: Record<string, unknown>, @Req() req: Request) {
     const query = parseListQuery(raw);
     return listDocument(req, query, await this.tokens.list(ctx, query), (token) => serializeToken(token));
@@ -39,6 +43,7 @@ export class TokensController {
 
   @Get(':id')
   @ApiOperation({ summary: 'Show a token (never its value)' })
+  @ApiDoc({ body: one('tokens') })
   async show(@Ctx() ctx: RequestContext, @Param('id') id: string) {
     return new JsonApiDocument({ data: serializeToken(await this.tokens.find(ctx, id)) });
   }
@@ -46,6 +51,7 @@ export class TokensController {
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke a token' })
+  @ApiDoc({ body: none })
   async revoke(@Ctx() ctx: RequestContext, @Param('id') id: string) {
     await this.tokens.revoke(ctx, id);
   }

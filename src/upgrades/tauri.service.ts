@@ -15,8 +15,23 @@ import { MAX_SIGNATURE_BYTES, updaterSignature } from './tauri-signature.js';
 import { readParameters, required, upgradeOptions } from './upgrade-params.js';
 import { findVersion } from './upgrade-queries.js';
 import { UpgradesService } from './upgrades.service.js';
+import { dateTime, string, type Schema } from '../openapi/schema.js';
 
 /** The Tauri updater's "dynamic server" answer: exactly these fields (SPEC §6.2). */
+/** The updater's answer, for the OpenAPI document: exactly these five fields (SPEC §6.2). */
+export const TAURI_UPDATE_SCHEMA: Schema = {
+  type: 'object',
+  required: ['version', 'url', 'signature', 'pub_date', 'notes'],
+  additionalProperties: false,
+  properties: {
+    version: string({ examples: ['1.1.0'] }),
+    url: string({ description: 'Absolute vanity URL of the artifact', examples: ['https://keyshelf.example/v1/accounts/acme/artifacts/4f9a2c1e-8b3d-4e6f-9a1b-2c3d4e5f6a7b/app.app.tar.gz'] }),
+    signature: string({ minLength: 1, description: 'The minisign signature, base64 as the Tauri CLI writes it', examples: ['dW50cnVzdGVkIGNvbW1lbnQ6IHNpZ25hdHVyZSBmcm9tIHRhdXJpIHNlY3JldCBrZXkK…'] }),
+    pub_date: dateTime(),
+    notes: string({ description: 'The release description, or ""', examples: ['Bug fixes'] }),
+  },
+};
+
 export interface TauriUpdate {
   version: string;
   url: string;

@@ -9,6 +9,8 @@ import { ResourceBodyPipe, type ResourceBody } from '../common/resource-body.js'
 import { CreateUserAttributes, UpdateUserAttributes } from './dto/user-attributes.js';
 import { serializeUser } from './user.serializer.js';
 import { UsersService } from './users.service.js';
+import { ApiDoc, list, none, one } from '../openapi/operation.js';
+import { listParameters } from '../openapi/parameters.js';
 
 const createBody = new ResourceBodyPipe({ type: 'users', attributes: CreateUserAttributes });
 const updateBody = new ResourceBodyPipe({ type: 'users', attributes: UpdateUserAttributes, purpose: 'update' });
@@ -20,6 +22,7 @@ export class UsersController {
   @Get()
   @Allow('admin', 'developer', 'read-only', 'user')
   @ApiOperation({ summary: 'List users (staff: all; a customer: themselves)' })
+  @ApiDoc({ body: list('users'), query: listParameters('users') })
   async list(@Ctx() ctx: RequestContext, @Query() raw: Record<string, unknown>, @Req() req: Request) {
     const query = parseListQuery(raw);
     return listDocument(req, query, await this.users.list(ctx, query), serializeUser);
@@ -28,6 +31,7 @@ export class UsersController {
   @Get(':id')
   @Allow('admin', 'developer', 'read-only', 'user')
   @ApiOperation({ summary: 'Show a user by id or email' })
+  @ApiDoc({ body: one('users') })
   async show(@Ctx() ctx: RequestContext, @Param('id') id: string) {
     return new JsonApiDocument({ data: serializeUser(await this.users.find(ctx, id)) });
   }
@@ -35,6 +39,7 @@ export class UsersController {
   @Post()
   @Allow('admin')
   @ApiOperation({ summary: 'Create a user (admins)' })
+  @ApiDoc({ body: one('users') })
   async create(@Ctx() ctx: RequestContext, @Body(createBody) body: ResourceBody<CreateUserAttributes>) {
     return JsonApiDocument.created(serializeUser(await this.users.create(ctx, body)));
   }
@@ -42,6 +47,7 @@ export class UsersController {
   @Patch(':id')
   @Allow('admin')
   @ApiOperation({ summary: 'Update a user (admins)' })
+  @ApiDoc({ body: one('users') })
   async update(@Ctx() ctx: RequestContext, @Param('id') id: string, @Body(updateBody) body: ResourceBody<UpdateUserAttributes>) {
     return new JsonApiDocument({ data: serializeUser(await this.users.update(ctx, id, body)) });
   }
@@ -50,6 +56,7 @@ export class UsersController {
   @Allow('admin')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a user and their tokens (admins)' })
+  @ApiDoc({ body: none })
   async remove(@Ctx() ctx: RequestContext, @Param('id') id: string) {
     await this.users.remove(ctx, id);
   }

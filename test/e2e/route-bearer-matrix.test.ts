@@ -129,7 +129,6 @@ describe('route × bearer matrix (SPEC §4)', () => {
 
   /** One row per route of the application. */
   const ROWS: Record<string, Row> = {
-    'GET /openapi.json': { send: (as) => as.get('/openapi.json'), expect: 'ok ok ok ok ok', unscoped: true },
     'GET /health/live': { send: (as) => as.get('/health/live'), expect: 'ok ok ok ok ok', unscoped: true },
     'GET /health/ready': { send: (as) => as.get('/health/ready'), expect: 'ok ok ok ok ok', unscoped: true },
     'PUT /storage/uploads/:accountId/:artifactId': { send: (as) => as.put(forged(`/storage/uploads/${acme.id}/${ids.waiting}`)).send('forged'), expect: '403 403 403 403 403', unscoped: true },

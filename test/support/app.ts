@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,8 @@ import { DataSource } from 'typeorm';
 import { createAccountWithAdmin, type NewAccount } from '../../src/accounts/account-setup.js';
 import { createApp } from '../../src/app.factory.js';
 import { loadConfig, type AppConfig } from '../../src/config/config.js';
+import { buildOpenApiDocument } from '../../src/openapi/document.js';
+import { Contract } from './contract.js';
 import { createTestDatabase, dropTestDatabase } from './database.js';
 
 export interface TestApp {
@@ -17,6 +20,8 @@ export interface TestApp {
   http: ReturnType<typeof request>;
   /** A request builder that sends `Authorization` with the given header value. */
   as(authorization: string | null): Requester;
+  /** Every answer the app gave, checked against the OpenAPI document (see recordExchanges). */
+  contract: Contract;
   close(): Promise<void>;
 }
 
@@ -42,6 +47,8 @@ export async function startApp(
     ...env,
   });
   const { app } = await createApp(config, options.logger);
+  const contract = new Contract(buildOpenApiDocument(app));
+  const violations = recordExchanges(app, contract);
   const http = request(app.getHttpServer());
   const as = (authorization: string | null): Requester => {
     const build = (method: Method) => (path: string) => {
@@ -56,12 +63,61 @@ export async function startApp(
     db: app.get(DataSource),
     http,
     as,
+    contract,
     async close() {
       await app.close();
       if (ownDatabase && databaseUrl) await dropTestDatabase(databaseUrl);
       if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
+      // The suite fails when an answer it received disagrees with the OpenAPI document.
+      if (violations.length > 0) throw new Error(`Answers that disagree with /openapi.json:\n${[...new Set(violations)].slice(0, 20).join('\n')}`);
     },
   };
+}
+
+const RECORDED_BODY_LIMIT = 1 << 20;
+
+/**
+ * The OpenAPI contract check of the e2e suites: every answer the application writes (whatever
+ * the client, supertest or a real one on a port) is matched to its operation in the document
+ * and its JSON body validated against that operation's schema for its status and media type.
+ * What disagrees is collected and fails the suite in close().
+ */
+function recordExchanges(app: NestExpressApplication, contract: Contract): string[] {
+  const violations: string[] = [];
+  app.getHttpServer().prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const keep = (chunk: unknown, encoding?: unknown) => {
+      if (chunk === undefined || chunk === null || typeof chunk === 'function' || size > RECORDED_BODY_LIMIT) return;
+      const type = String(res.getHeader('Content-Type') ?? '');
+      if (!type.includes('json')) return;
+      const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
+      size += buffer.length;
+      chunks.push(buffer);
+    };
+    const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+    const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+    (res as { write: unknown }).write = (...args: unknown[]) => {
+      keep(args[0], args[1]);
+      return write(...args);
+    };
+    (res as { end: unknown }).end = (...args: unknown[]) => {
+      keep(args[0], args[1]);
+      return end(...args);
+    };
+    res.once('finish', () => {
+      if (size > RECORDED_BODY_LIMIT) return;
+      const problem = contract.check({
+        method: req.method ?? 'GET',
+        url: req.url ?? '/',
+        status: res.statusCode,
+        contentType: String(res.getHeader('Content-Type') ?? ''),
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
+      if (problem) violations.push(problem);
+    });
+  });
+  return violations;
 }
 
 export interface TestAccount {

@@ -15,7 +15,7 @@ interface Layer {
  * The routes the application really serves, read from its Express router: suites that must
  * cover every route (the route × bearer matrix, the OpenAPI contract) build their rows from
  * this list, so a route added later without a row makes them fail. The interactive docs'
- * assets are left out; each method and path appears once.
+ * assets and the document itself (/openapi.json) are left out; each method and path appears once.
  */
 export function applicationRoutes(app: NestExpressApplication): AppRoute[] {
   const express = app.getHttpAdapter().getInstance() as { router?: { stack: Layer[] }; _router?: { stack: Layer[] } };
@@ -23,7 +23,7 @@ export function applicationRoutes(app: NestExpressApplication): AppRoute[] {
   const seen = new Set<string>();
   const routes: AppRoute[] = [];
   for (const layer of stack) {
-    if (!layer.route || layer.route.path.startsWith('/docs')) continue;
+    if (!layer.route || layer.route.path.startsWith('/docs') || layer.route.path === '/openapi.json') continue;
     for (const [method, enabled] of Object.entries(layer.route.methods)) {
       const key = `${method.toUpperCase()} ${layer.route.path}`;
       if (!enabled || method === '_all' || seen.has(key)) continue;

@@ -250,6 +250,62 @@ describe.each([
     }
   });
 
+  it("a license's expiry, its policy's strategies and its deletion, written on one instance, govern the other at once; an expiry passing needs no write", async () => {
+    const admin = `Bearer ${adminToken}`;
+    const policy = await call(a, `${base}/policies`, {
+      method: 'POST',
+      auth: admin,
+      body: resource('policies', { name: 'Strict', expirationStrategy: 'REVOKE_ACCESS', authenticationStrategy: 'LICENSE' }, { product: productId }),
+    });
+    expect(policy.status).toBe(201);
+    const policyPath = `${base}/policies/${policy.json().data.id}`;
+    const created = await call(b, `${base}/licenses`, { method: 'POST', auth: admin, body: resource('licenses', {}, { policy: policy.json().data.id }) });
+    expect(created.status).toBe(201);
+    const licensePath = `${base}/licenses/${created.json().data.id}`;
+    const key = created.json().data.attributes.key as string;
+    const auth = basic('license', key);
+    /** The reader's answers to the key: as a bearer (/me, the page, an upgrade lookup) and through validate-key. */
+    const answers = async (reader: Instance) => {
+      const me = await call(reader, `${base}/me`, { auth });
+      const pageStatus = (await call(reader, page, { auth })).status;
+      const validation = await call(reader, `${base}/licenses/actions/validate-key`, { method: 'POST', body: { meta: { key } } });
+      return { me: me.status, code: me.json().errors?.[0].code ?? null, page: pageStatus, validation: (validation.json() as unknown as { meta: unknown }).meta };
+    };
+    const patch = async (writer: Instance, path: string, type: string, attributes: Record<string, unknown>) => {
+      const res = await call(writer, path, { method: 'PATCH', auth: admin, body: { data: { type, id: path.split('/').pop(), attributes } } });
+      expect(res.status).toBe(200);
+    };
+    const valid = { me: 200, code: null, page: 200, validation: { valid: true, code: 'VALID', detail: 'The license is valid' } };
+    for (const [writer, reader] of [
+      [a, b],
+      [b, a],
+    ]) {
+      expect(await answers(reader)).toEqual(valid);
+      // Expired under REVOKE_ACCESS: refused.
+      await patch(writer, licensePath, 'licenses', { expiry: new Date(Date.now() - 60_000).toISOString() });
+      expect(await answers(reader)).toEqual({ me: 403, code: 'LICENSE_EXPIRED', page: 403, validation: { valid: false, code: 'EXPIRED', detail: 'The license has expired' } });
+      // The policy now maintains access after expiry: valid again, as expired.
+      await patch(writer, policyPath, 'policies', { expirationStrategy: 'MAINTAIN_ACCESS' });
+      expect(await answers(reader)).toMatchObject({ me: 200, code: null, validation: { valid: true, code: 'EXPIRED' } });
+      // The policy no longer accepts the key as credentials.
+      await patch(writer, policyPath, 'policies', { authenticationStrategy: 'TOKEN' });
+      expect(await answers(reader)).toMatchObject({ me: 403, code: 'LICENSE_NOT_ALLOWED', validation: { valid: true, code: 'EXPIRED' } });
+      await patch(writer, policyPath, 'policies', { authenticationStrategy: 'LICENSE', expirationStrategy: 'REVOKE_ACCESS' });
+      await patch(writer, licensePath, 'licenses', { expiry: null });
+      expect(await answers(reader)).toEqual(valid);
+    }
+    // An expiry that passes while the reader keeps the license in memory: no write, refused at once.
+    await patch(a, licensePath, 'licenses', { expiry: new Date(Date.now() + 2_000).toISOString() });
+    expect(await answers(b)).toEqual(valid);
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    expect(await answers(b)).toMatchObject({ me: 403, code: 'LICENSE_EXPIRED', page: 403, validation: { valid: false, code: 'EXPIRED' } });
+    // Deleted on one instance: unknown on the other.
+    await patch(a, licensePath, 'licenses', { expiry: null });
+    expect(await answers(b)).toEqual(valid);
+    expect((await call(a, licensePath, { method: 'DELETE', auth: admin })).status).toBe(204);
+    expect(await answers(b)).toEqual({ me: 401, code: 'LICENSE_INVALID', page: 401, validation: { valid: false, code: 'NOT_FOUND', detail: 'The license key does not exist' } });
+  });
+
   it('rate limits are counted once for both instances, in the one Redis', async () => {
     const client = { 'X-Forwarded-For': '198.51.100.7' };
     const remaining: (string | null)[] = [];

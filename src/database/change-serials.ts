@@ -21,8 +21,11 @@ export interface ChangeSerials {
 export class SerialCache<V extends object> {
   private readonly entries: LRUCache<string, { serial: string; value: V; until: number }>;
 
-  constructor(max: number) {
-    this.entries = new LRUCache({ max });
+  /** At most `max` entries; with `size`, also at most `maxSize` in the unit `size` counts (bytes, say). */
+  constructor(max: number, bounds?: { maxSize: number; size: (value: V) => number }) {
+    this.entries = bounds
+      ? new LRUCache({ max, maxSize: bounds.maxSize, sizeCalculation: (entry) => Math.max(1, bounds.size(entry.value)) })
+      : new LRUCache({ max });
   }
 
   get(key: string, serial: string, now = Date.now()): V | undefined {

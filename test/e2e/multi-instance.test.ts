@@ -212,6 +212,65 @@ describe.each([
     }
   });
 
+  it('every kind of change to a project is on the other instance\'s page at the next request: upload, yank, file and release deletion, package deletion', async () => {
+    const admin = `Bearer ${adminToken}`;
+    const auth = basic('license', license.key);
+    const project = `${base}/engines/pypi/simple/coherent-demo/`;
+    const upload = async (instance: Instance, v: string) => {
+      const bytes = wheel('coherent-demo', v);
+      const form = new FormData();
+      for (const [name, value] of Object.entries(twineFields('coherent-demo', v, bytes, 'bdist_wheel'))) if (value !== undefined) form.append(name, value);
+      form.append('content', new Blob([bytes]), wheelName('coherent-demo', v));
+      expect((await call(instance, `${base}/products/app/engines/pypi`, { method: 'POST', auth: basic('__token__', productToken), body: form })).status).toBe(201);
+      return wheelName('coherent-demo', v);
+    };
+    // Each step: the reader has the page (HTML and JSON) and revalidates it (304); the writer changes the project; the reader's very next revalidation is a 200 with the change.
+    let etags: Record<string, string> = {};
+    const read = async (reader: Instance, expected: number) => {
+      const seen: Record<string, Answer> = {};
+      for (const accept of ['text/html', 'application/vnd.pypi.simple.v1+json']) {
+        const res = await call(reader, project, { auth, headers: { Accept: accept, ...(etags[accept] ? { 'If-None-Match': etags[accept] } : {}) } });
+        expect(res.status).toBe(expected);
+        if (expected === 200) {
+          expect(res.headers.get('etag')).not.toBe(etags[accept]);
+          expect((await call(reader, project, { auth, headers: { Accept: accept, 'If-None-Match': res.headers.get('etag')! } })).status).toBe(304);
+          etags = { ...etags, [accept]: res.headers.get('etag')! };
+        }
+        seen[accept] = res;
+      }
+      return seen['text/html'].text;
+    };
+    const first = await upload(a, '2.0.0');
+    const second = await upload(a, '2.0.1');
+    let html = await read(b, 200);
+    expect(html).toContain(first);
+    expect(html).toContain(second);
+    const third = await upload(b, '2.0.2');
+    expect(await read(a, 200)).toContain(third);
+    // A release's status changes (yanked): a license no longer sees its files (SPEC §4).
+    expect((await call(a, `${base}/releases/2.0.1/actions/yank?package=coherent-demo`, { method: 'POST', auth: admin })).status).toBe(200);
+    html = await read(b, 200);
+    expect(html).not.toContain(second);
+    expect(html).toContain(first);
+    // A file is deleted.
+    const artifacts = await call(b, `${base}/artifacts?package=coherent-demo`, { auth: admin });
+    const firstId = (JSON.parse(artifacts.text) as { data: { id: string; attributes: { filename: string } }[] }).data.find((artifact) => artifact.attributes.filename === first)!.id;
+    expect((await call(b, `${base}/artifacts/${firstId}`, { method: 'DELETE', auth: admin })).status).toBe(204);
+    html = await read(a, 200);
+    expect(html).not.toContain(first);
+    // A release is deleted.
+    const fourth = await upload(a, '2.0.3');
+    expect((await call(a, `${base}/releases/2.0.2?package=coherent-demo`, { method: 'DELETE', auth: admin })).status).toBe(204);
+    html = await read(b, 200);
+    expect(html).not.toContain(third);
+    expect(html).toContain(fourth);
+    // The package is deleted: unknown (no upstream here).
+    const packages = await call(a, `${base}/packages?engine=pypi`, { auth: admin });
+    const packageId = (JSON.parse(packages.text) as { data: { id: string; attributes: { key: string } }[] }).data.find((pkg) => pkg.attributes.key === 'coherent-demo')!.id;
+    expect((await call(a, `${base}/packages/${packageId}`, { method: 'DELETE', auth: admin })).status).toBe(204);
+    await read(b, 404);
+  });
+
   it('a token revoked on one instance is refused by the other at once', async () => {
     const admin = `Bearer ${adminToken}`;
     for (const [revoker, user] of [

@@ -59,6 +59,13 @@ export class SimpleIndexService {
    * the very next request; until then a page costs the lookups that read the serials.
    */
   private readonly pages = new SerialCache<RenderedPage>(5_000, { maxSize: 128 * 1024 * 1024, size: (page) => page.body.length + 256 });
+  /**
+   * The same pages by request (bearer scope, name as asked, type, route, origin), under the
+   * account's `catalog` and `auth` serials, which move with every write the package's own serial
+   * moves with and more: while they stand, a page costs no query beyond the account's. When they
+   * move, the package's serial decides whether the page is rendered again.
+   */
+  private readonly recent = new SerialCache<RenderedPage>(10_000, { maxSize: 128 * 1024 * 1024, size: (page) => page.body.length + 256 });
 
   constructor(
     private readonly artifacts: ArtifactsService,
@@ -100,16 +107,34 @@ export class SimpleIndexService {
 
   async project(ctx: RequestContext, req: Request, scope: IndexScope, name: string): Promise<PypiResponse> {
     const type = negotiatePage(req.headers.accept, req.query.format);
+    const origin = this.urls.origin(req);
+    const asked = this.variant(ctx, ['asked', type, scope.productRef ?? null, origin, name]);
+    const accountSerial = ctx.serials && `${ctx.serials.catalog}:${ctx.serials.auth}`;
+    const recent = asked && accountSerial ? this.recent.get(asked.key, accountSerial) : undefined;
+    if (recent) return page(req, recent);
+    const rendered = await this.projectPage(ctx, req, scope, name, type, origin);
+    if ('status' in rendered) return rendered;
+    if (asked && accountSerial && rendered.cacheable) this.recent.set(asked.key, accountSerial, rendered.page);
+    return page(req, rendered.page);
+  }
+
+  private async projectPage(
+    ctx: RequestContext,
+    req: Request,
+    scope: IndexScope,
+    name: string,
+    type: ReturnType<typeof negotiatePage>,
+    origin: string,
+  ): Promise<PypiResponse | { page: RenderedPage; cacheable: boolean }> {
     const found = await this.packages.existingWithSerial(ctx, name);
     if (!found) return this.unknown(ctx, req, scope, name);
     const { pkg, serial: packageSerial } = found;
     if (pkg.engine !== 'pypi') throw Errors.notFound('project');
-    const origin = this.urls.origin(req);
     const variant = this.variant(ctx, ['project', type, scope.productRef ?? null, origin, pkg.id]);
     const serial = ctx.serials && `${packageSerial}:${ctx.serials.auth}`;
     const etag = variant && serial ? `"${variant.tag}.${serial.replace(':', '.')}"` : null;
     const cached = variant && serial ? this.pages.get(variant.key, serial) : undefined;
-    if (cached) return page(req, cached);
+    if (cached) return { page: cached, cacheable: true };
     // Not cached here yet: checked in full (a product in the URL, visibility), then rendered once.
     if (scope.productRef !== undefined && pkg.productId !== (await this.products.idOf(ctx, scope.productRef))) throw Errors.notFound('project');
     const files = await this.files(ctx, origin, pkg);
@@ -118,8 +143,8 @@ export class SimpleIndexService {
       if (!visible || hasFiles) throw hidden(ctx);
     }
     const rendered = renderProject(type, pkg.key, files);
-    if (!variant || !serial || !etag) return page(req, rendered);
-    return page(req, this.pages.set(variant.key, serial, { ...rendered, etag }));
+    if (!variant || !serial || !etag) return { page: rendered, cacheable: false };
+    return { page: this.pages.set(variant.key, serial, { ...rendered, etag }), cacheable: true };
   }
 
   /**

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { isUuid } from '../common/ids.js';
 import type { ChangeSerials } from '../database/change-serials.js';
 import { Account } from '../database/entities/account.entity.js';
+import { poolOf } from '../database/pool.js';
 
 interface AccountRow {
   id: string;
@@ -29,7 +30,7 @@ export class AccountsRepository {
    */
   async findWithSerials(idOrSlug: string): Promise<{ account: Account; serials: ChangeSerials } | null> {
     const byId = isUuid(idOrSlug);
-    const rows: AccountRow[] = await this.db.query(
+    const { rows } = await poolOf(this.db).query<AccountRow>(
       `SELECT a.id, a.slug, a.name, a.created_at, a.updated_at, s.auth_serial, s.catalog_serial
        FROM accounts a LEFT JOIN account_serials s ON s.account_id = a.id
        WHERE ${byId ? 'a.id = $1' : 'lower(a.slug) = lower($1)'}`,

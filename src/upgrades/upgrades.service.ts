@@ -58,7 +58,7 @@ export class UpgradesService {
    * release, by the bearer who asked, with both versions.
    */
   async recordUpgrade(ctx: RequestContext, current: Release, next: Release): Promise<void> {
-    await this.events.record(this.db.manager, ctx, 'release.upgraded', { type: 'releases', id: next.id }, { current: current.version, next: next.version });
+    await this.events.recordRead(ctx, 'release.upgraded', { type: 'releases', id: next.id }, { current: current.version, next: next.version });
   }
 
   private async upgrade(

@@ -11,7 +11,7 @@ import pg from 'pg';
 export const run = promisify(execFile);
 export const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 /** Seconds of load per round and measure; rounds alternate the measures with their baselines. */
-export const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
+export const DURATION = Number(process.env.BENCH_SECONDS ?? 4);
 export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 export const CONNECTIONS = 16;
 

@@ -29,4 +29,5 @@ for (const name of chosen.length ? chosen : SCENARIOS) {
 }
 console.log(`load average after: ${loadavg().map((v) => v.toFixed(2)).join(' ')}; ${((Date.now() - started) / 60000).toFixed(1)} min`);
 if (failed.length) console.log(`bars not met in: ${failed.join(', ')}`);
+spawnSync(process.execPath, ['bench/report.mjs'], { stdio: 'inherit' });
 process.exit(failed.length ? 1 : 0);

@@ -130,7 +130,7 @@ export async function alternate(measures, rounds = ROUNDS) {
       key,
       {
         rps: median(list.map((s) => s.rps)),
-        rounds: list.map((s) => Math.round(s.rps)),
+        rounds: list.map((s) => Number(s.rps.toFixed(1))),
         latencyMs: Object.fromEntries(['p50', 'p95', 'p99'].map((p) => [p, median(list.map((s) => s.latency[p]))])),
         requests: list.reduce((n, s) => n + s.requests, 0),
         errors: list.reduce((n, s) => n + s.errors, 0),
@@ -173,6 +173,12 @@ export async function record(scenario, results) {
   all[scenario] = { at: new Date().toISOString(), machine: await machine(), ...results };
   await writeFile(file, `${JSON.stringify(all, null, 2)}\n`);
 }
+
+/**
+ * The ratio of two measures' throughput: the median of the per-round ratios, each round's pair
+ * having run back to back, so that a burst of load from elsewhere weighs on both sides.
+ */
+export const pairedRatio = (measure, baseline) => median(measure.rounds.map((value, i) => value / baseline.rounds[i]));
 
 /** A bar's verdict line, and whether it holds. */
 export function verdict(label, value, target, unit = '%', higherIsBetter = true) {

@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { alternate, benchDatabase, record, run, startServer, verdict } from './lib.mjs';
+import { alternate, benchDatabase, pairedRatio, record, run, startServer, verdict } from './lib.mjs';
 import { account, bulk, SECRET_KEY, versions } from './seed.mjs';
 
 const TARGETS = [
@@ -122,12 +122,12 @@ async function main() {
     for (const [key, value] of Object.entries(results)) {
       console.log(`  ${key}: ${value.rps.toFixed(0)} req/s (rounds ${value.rounds.join(', ')}), p50/p95/p99 ${value.latencyMs.p50}/${value.latencyMs.p95}/${value.latencyMs.p99} ms, ${value.bytesPerResponse} B, errors ${value.errors}${value.serverRssMiB ? `, server RSS peak ${value.serverRssMiB.peak.toFixed(0)} MiB` : ''}`);
     }
-    const rps = (key) => results[key].rps;
+    const ratio = (a, b) => pairedRatio(results[a], results[b]);
     const bars = [
-      verdict('upgrade lookup among 10,000 vs among 100', rps('upgrade among 10,000') / rps('upgrade among 100'), 0.5),
-      verdict('upgrade lookup (license key) vs bare node:http + pg', rps('upgrade among 10,000') / rps('bare upgrade'), 1 / 3),
-      verdict('Tauri update check (license key) vs bare node:http + pg', rps('tauri check among 10,000') / rps('bare tauri'), 1 / 3),
-      verdict('validate-key vs bare node:http + pg', rps('validate-key') / rps('bare validate-key'), 1 / 3),
+      verdict('upgrade lookup among 10,000 vs among 100', ratio('upgrade among 10,000', 'upgrade among 100'), 0.5),
+      verdict('upgrade lookup (license key) vs bare node:http + pg', ratio('upgrade among 10,000', 'bare upgrade'), 1 / 3),
+      verdict('Tauri update check (license key) vs bare node:http + pg', ratio('tauri check among 10,000', 'bare tauri'), 1 / 3),
+      verdict('validate-key vs bare node:http + pg', ratio('validate-key', 'bare validate-key'), 1 / 3),
     ];
     await record('upgrades', { dataset: { releases: 10_100, files: 30_300 }, load: results, bars, explain: plan.rows.map((row) => row['QUERY PLAN']) });
     process.exitCode = bars.every((bar) => bar.pass) ? 0 : 1;

@@ -11,7 +11,7 @@ import pg from 'pg';
 export const run = promisify(execFile);
 export const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 /** Seconds of load per round and measure; rounds alternate the measures with their baselines. */
-export const DURATION = Number(process.env.BENCH_SECONDS ?? 4);
+export const DURATION = Number(process.env.BENCH_SECONDS ?? 3);
 export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 export const CONNECTIONS = 16;
 
@@ -42,6 +42,12 @@ export async function waitFor(url) {
 export async function rssMiB(pid) {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024;
+}
+
+/** CPU time (user + system) a process has used so far, in ms (/proc, 100 ticks per second). */
+export async function cpuMs(pid) {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 /** A database of its own on the PostgreSQL server, dropped by `drop()`. */
@@ -103,13 +109,19 @@ export async function api(base, token, method, path, body, extra = {}) {
  * `expect.body` is given, is checked: any other answer is an error and fails the run.
  */
 export async function load({ url, method = 'GET', headers = {}, body, expect, seconds = DURATION, pid, connections = CONNECTIONS }) {
+  // The serving process's CPU per request: the server's, or this process's for the bare servers
+  // it hosts. Unlike throughput, it hardly depends on how much CPU other work leaves us.
+  const cpuPid = pid ?? process.pid;
+  const cpuBefore = await cpuMs(cpuPid);
   const rssBefore = pid ? await rssMiB(pid) : null;
   let peak = rssBefore;
   const timer = pid ? setInterval(() => rssMiB(pid).then((v) => (peak = Math.max(peak, v)), () => {}), 100) : null;
   const config = JSON.stringify({ url, method, headers, body, expect, seconds, connections });
   const { stdout } = await run(process.execPath, ['bench/load.mjs', config], { maxBuffer: 64 * 1024 * 1024 });
   if (timer) clearInterval(timer);
+  const cpu = (await cpuMs(cpuPid)) - cpuBefore;
   const result = JSON.parse(stdout);
+  result.cpuMsPerRequest = result.requests ? cpu / result.requests : null;
   if (result.errors) throw new Error(`${method} ${url}: ${result.errors} errors of ${result.requests} (${JSON.stringify(result.detail)})`);
   return { ...result, rss: pid ? { before: rssBefore, peak, growth: peak - rssBefore } : null };
 }
@@ -132,6 +144,7 @@ export async function alternate(measures, rounds = ROUNDS) {
         rps: median(list.map((s) => s.rps)),
         rounds: list.map((s) => Number(s.rps.toFixed(1))),
         latencyMs: Object.fromEntries(['p50', 'p95', 'p99'].map((p) => [p, median(list.map((s) => s.latency[p]))])),
+        cpuMsPerRequest: median(list.map((s) => s.cpuMsPerRequest)),
         requests: list.reduce((n, s) => n + s.requests, 0),
         errors: list.reduce((n, s) => n + s.errors, 0),
         bytesPerResponse: list[0].bytesPerResponse,

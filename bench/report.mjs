@@ -14,11 +14,11 @@ for (const [scenario, result] of Object.entries(results)) {
     lines.push(`| ${scenario} | ${bar.label}${extra} | ${fmt(bar)} | ${goal(bar)} | ${bar.pass ? 'met' : '**not met**'} |`);
   }
 }
-lines.push('', '| scenario | measure | req/s (median) | rounds | p50 / p95 / p99 ms | errors | server RSS peak |', '|---|---|---|---|---|---|---|');
+lines.push('', '| scenario | measure | req/s (median) | rounds | p50 / p95 / p99 ms | CPU ms / request | errors | server RSS peak |', '|---|---|---|---|---|---|---|---|');
 for (const [scenario, result] of Object.entries(results)) {
   for (const [name, m] of Object.entries(result.load ?? {})) {
     const l = m.latencyMs;
-    lines.push(`| ${scenario} | ${name} | ${m.rps.toFixed(0)} | ${m.rounds.join(', ')} | ${[l.p50, l.p95, l.p99].map((v) => v.toFixed(1)).join(' / ')} | ${m.errors} | ${m.serverRssMiB ? `${m.serverRssMiB.peak.toFixed(0)} MiB` : '–'} |`);
+    lines.push(`| ${scenario} | ${name} | ${m.rps.toFixed(0)} | ${m.rounds.join(', ')} | ${[l.p50, l.p95, l.p99].map((v) => v.toFixed(1)).join(' / ')} | ${m.cpuMsPerRequest?.toFixed(3) ?? '–'} | ${m.errors} | ${m.serverRssMiB ? `${m.serverRssMiB.peak.toFixed(0)} MiB` : '–'} |`);
   }
 }
 for (const [scenario, result] of Object.entries(results)) {

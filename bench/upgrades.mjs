@@ -120,7 +120,7 @@ async function main() {
       'bare validate-key': get(`${bareOrigin}/validate`, answers.validate.body, {}),
     });
     for (const [key, value] of Object.entries(results)) {
-      console.log(`  ${key}: ${value.rps.toFixed(0)} req/s (rounds ${value.rounds.join(', ')}), p50/p95/p99 ${value.latencyMs.p50}/${value.latencyMs.p95}/${value.latencyMs.p99} ms, ${value.bytesPerResponse} B, errors ${value.errors}${value.serverRssMiB ? `, server RSS peak ${value.serverRssMiB.peak.toFixed(0)} MiB` : ''}`);
+      console.log(`  ${key}: ${value.rps.toFixed(0)} req/s (rounds ${value.rounds.join(', ')}), p50/p95/p99 ${value.latencyMs.p50.toFixed(1)}/${value.latencyMs.p95.toFixed(1)}/${value.latencyMs.p99.toFixed(1)} ms, CPU ${value.cpuMsPerRequest.toFixed(3)} ms/req, ${value.bytesPerResponse} B, errors ${value.errors}${value.serverRssMiB ? `, server RSS peak ${value.serverRssMiB.peak.toFixed(0)} MiB` : ''}`);
     }
     const ratio = (a, b) => pairedRatio(results[a], results[b]);
     const bars = [

@@ -38,7 +38,7 @@ export class ArtifactsService {
       .createQueryBuilder('a')
       .innerJoin(Release, 'ar', 'ar.id = a.release_id')
       .where('a.account_id = :account', { account: ctx.account.id });
-    return scopeVisibleArtifacts(qb, 'a', ctx.bearer, 'ar');
+    return scopeVisibleArtifacts(qb, 'a', ctx.bearer);
   }
 
   /** Applies release, product, package and channel filters; false when a named release is not visible. */

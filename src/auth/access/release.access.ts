@@ -42,14 +42,11 @@ export function scopeVisibleReleases<T extends ObjectLiteral>(qb: SelectQueryBui
 /**
  * Artifacts follow their release; non-staff bearers also need the artifact UPLOADED, except
  * the owning product's token, which sees its own artifacts' documents (SPEC §3.5, §4).
- * `joinedRelease` names the alias of the artifact's release when the query joins it already.
  */
-export function scopeVisibleArtifacts<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, alias: string, bearer: Bearer, joinedRelease?: string): SelectQueryBuilder<T> {
+export function scopeVisibleArtifacts<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, alias: string, bearer: Bearer): SelectQueryBuilder<T> {
   if (isStaff(bearer)) return qb;
-  // A query that already joins the artifact's release (`joinedRelease`) scopes that row rather
-  // than joining `releases` again (which PostgreSQL may plan as a scan of the whole table).
-  const release = joinedRelease ?? `${alias}_release`;
-  if (!joinedRelease) qb.innerJoin(Release, release, `${release}.id = ${alias}.release_id`);
+  const release = `${alias}_release`;
+  qb.innerJoin(Release, release, `${release}.id = ${alias}.release_id`);
   scopeVisibleReleases(qb, release, bearer);
   if (bearer.kind === 'product') {
     return qb.andWhere(`(${alias}.status = 'UPLOADED' OR ${release}.product_id = :artifactOwnProduct)`, { artifactOwnProduct: bearer.product.id });

@@ -1,13 +1,16 @@
 // `npm run bench`: artifact upload and download of a 100 MiB file, each beside a baseline run on
 // the same machine in the same run (SPEC §10):
-//  - upload (curl PUT to the signed URL; the generic registry's PUT, raw and as a form) vs
+//  - upload (curl PUT to the signed URL; the generic registry's PUT, raw and as a form; twine's
+//    protocol, a multipart POST with the digests twine declares) vs
 //    `sha256sum` + `cp` of the same file;
 //  - 16 concurrent downloads (the signed URL; the generic registry's GET) vs nginx `sendfile`
 //    serving the same file;
 // with the server's resident memory sampled from /proc during each phase. Each measure runs
 // three times, alternating with its baseline; medians (and the largest memory growth) count.
 import { execFile, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { benchDatabase, record } from './lib.mjs';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -78,9 +81,16 @@ async function main() {
     out.on('error', reject);
   });
 
+  const digest = async (algorithm) => {
+    const hash = createHash(algorithm);
+    for await (const chunk of createReadStream(file)) hash.update(chunk);
+    return hash.digest('hex');
+  };
+  const [fileSha256, fileMd5] = [await digest('sha256'), await digest('md5')];
   await run('npm', ['run', 'build', '--silent']);
+  const database = await benchDatabase();
   const server = spawn(process.execPath, ['dist/src/main.js'], {
-    env: { ...process.env, DATA_DIR: join(dir, 'data'), PORT: String(PORT), RATE_LIMIT_ENABLED: 'false', LOG_LEVEL: 'warn', SIGNED_URL_TTL_SECONDS: '600' },
+    env: { ...process.env, DATABASE_URL: database.url, DATA_DIR: join(dir, 'data'), PORT: String(PORT), RATE_LIMIT_ENABLED: 'false', LOG_LEVEL: 'warn', SIGNED_URL_TTL_SECONDS: '600' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   let nginx;
@@ -100,6 +110,13 @@ async function main() {
       },
       'generic PUT': async (round) => ['--user', `bench:${token}`, '--upload-file', file, `${generic}/1.0.0/raw-${round}.bin?product=bench`],
       'generic PUT, form': async (round) => ['--user', `bench:${token}`, '-X', 'PUT', '-F', `file=@${file}`, `${generic}/1.0.0/form-${round}.bin?product=bench`],
+      'twine upload': async (round) => [
+        '--user', `__token__:${token}`,
+        ...Object.entries({ ':action': 'file_upload', protocol_version: '1', metadata_version: '2.1', name: 'bench-sdist', version: `1.0.${round}`, filetype: 'sdist', pyversion: 'source', sha256_digest: fileSha256, md5_digest: fileMd5 })
+          .flatMap(([name, value]) => ['-F', `${name}=${value}`]),
+        '-F', `content=@${file};filename=bench_sdist-1.0.${round}.tar.gz`,
+        `${base}/products/bench/engines/pypi`,
+      ],
     };
     const uploads = Object.fromEntries(Object.keys(uploadKinds).map((kind) => [kind, []]));
     const baselineUploads = [];
@@ -176,11 +193,18 @@ async function main() {
           `server memory growth ${row.memory.toFixed(1)} MiB (target ≤ 64) ${pass ? 'PASS' : 'FAIL'}`,
       );
     }
+    await record('transfer', {
+      sizeMiB: SIZE / MiB,
+      concurrency: CONCURRENCY,
+      rounds: ROUNDS,
+      bars: rows.map((row) => ({ label: row.measure, keyshelf: row.keyshelf, baseline: row.baseline, value: row.ratio, target: row.target, memoryGrowthMiB: row.memory, pass: row.ratio >= row.target && row.memory <= 64 })),
+    });
     process.exitCode = ok ? 0 : 1;
   } finally {
     nginx?.kill('SIGTERM');
     server.kill('SIGTERM');
     await new Promise((resolve) => server.on('exit', resolve));
+    await database.drop();
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -1,16 +1,44 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { isUuid } from '../common/ids.js';
+import type { ChangeSerials } from '../database/change-serials.js';
 import { Account } from '../database/entities/account.entity.js';
+import { poolOf } from '../database/pool.js';
+
+interface AccountRow {
+  id: string;
+  slug: string;
+  name: string;
+  created_at: Date;
+  updated_at: Date;
+  auth_serial: number | null;
+  catalog_serial: number | null;
+}
 
 @Injectable()
 export class AccountsRepository {
   constructor(private readonly db: DataSource) {}
 
   /** `{account}` in a path is the account's UUID or its slug (SPEC §1.1). */
-  findByIdOrSlug(idOrSlug: string): Promise<Account | null> {
-    const repo = this.db.getRepository(Account);
-    if (isUuid(idOrSlug)) return repo.findOneBy({ id: idOrSlug.toLowerCase() });
-    return repo.createQueryBuilder('a').where('lower(a.slug) = lower(:slug)', { slug: idOrSlug }).getOne();
+  async findByIdOrSlug(idOrSlug: string): Promise<Account | null> {
+    return (await this.findWithSerials(idOrSlug))?.account ?? null;
+  }
+
+  /**
+   * The account and its change serials, in one indexed query: every request starts here, and
+   * every in-process cache it then consults is checked against these serials.
+   */
+  async findWithSerials(idOrSlug: string): Promise<{ account: Account; serials: ChangeSerials } | null> {
+    const byId = isUuid(idOrSlug);
+    const { rows } = await poolOf(this.db).query<AccountRow>(
+      `SELECT a.id, a.slug, a.name, a.created_at, a.updated_at, s.auth_serial, s.catalog_serial
+       FROM accounts a LEFT JOIN account_serials s ON s.account_id = a.id
+       WHERE ${byId ? 'a.id = $1' : 'lower(a.slug) = lower($1)'}`,
+      [byId ? idOrSlug.toLowerCase() : idOrSlug],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    const account = Object.assign(new Account(), { id: row.id, slug: row.slug, name: row.name, createdAt: row.created_at, updatedAt: row.updated_at });
+    return { account, serials: { auth: row.auth_serial ?? 1, catalog: row.catalog_serial ?? 1 } };
   }
 }

@@ -29,16 +29,18 @@ export class AuthGuard implements CanActivate {
     const meta = <T>(key: string) => this.reflector.getAllAndOverride<T>(key, [context.getHandler(), context.getClass()]);
 
     const state = stateOf(req);
-    const account = await this.accounts.findByIdOrSlug(accountParam);
-    if (!account) throw Errors.notFound('account');
+    const found = await this.accounts.findWithSerials(accountParam);
+    if (!found) throw Errors.notFound('account');
+    const { account, serials } = found;
     state.account = account;
+    state.serials = serials;
 
     const credentials = parseCredentials(req.header('authorization'));
     if (credentials.scheme === 'password' && meta<boolean>(PASSWORD_LOGIN)) {
       state.passwordLogin = { email: credentials.email, password: credentials.password };
       return true; // the route's own guard verifies the password
     }
-    const bearer = await this.authenticator.authenticate(account, credentials);
+    const bearer = await this.authenticator.authenticate(account, credentials, serials);
     state.bearer = bearer;
     if (bearer.kind === 'anonymous') {
       if (meta<boolean>(PUBLIC_ROUTE)) return true;

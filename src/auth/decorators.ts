@@ -1,5 +1,6 @@
 import { createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
 import type { Request } from 'express';
+import type { ChangeSerials } from '../database/change-serials.js';
 import { stateOf } from '../common/request-context.js';
 import type { Account } from '../database/entities/account.entity.js';
 import type { Bearer, BearerKind } from './bearer.js';
@@ -25,10 +26,12 @@ export interface RequestContext {
   account: Account;
   bearer: Bearer;
   requestId: string;
+  /** The account's change serials as read at the start of this request (absent outside HTTP requests). */
+  serials?: ChangeSerials;
 }
 
 export const Ctx = createParamDecorator((_: unknown, context: ExecutionContext): RequestContext => {
   const state = stateOf(context.switchToHttp().getRequest<Request>());
   if (!state.account || !state.bearer) throw new Error('Ctx used on a route without an account');
-  return { account: state.account, bearer: state.bearer, requestId: state.requestId };
+  return { account: state.account, bearer: state.bearer, requestId: state.requestId, serials: state.serials };
 });

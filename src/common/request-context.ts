@@ -1,11 +1,14 @@
 import type { Request, Response } from 'express';
 import type { Account } from '../database/entities/account.entity.js';
 import type { Bearer } from '../auth/bearer.js';
+import type { ChangeSerials } from '../database/change-serials.js';
 
 /** What the pipeline learns about a request, attached to the Express request object. */
 export interface RequestState {
   requestId: string;
   account?: Account;
+  /** The account's change serials, read with the account; in-process caches are checked against them. */
+  serials?: ChangeSerials;
   bearer?: Bearer;
   /** Set by the auth guard when Basic email:password was sent to a route that accepts it. */
   passwordLogin?: { email: string; password: string };

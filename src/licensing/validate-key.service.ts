@@ -4,6 +4,7 @@ import { isExpired } from '../auth/license-check.js';
 import type { RequestContext } from '../auth/decorators.js';
 import { keyDigest, SECRET_KEY } from '../auth/secrets.js';
 import { Errors } from '../common/errors.js';
+import { SerialCache } from '../database/change-serials.js';
 import { isUuid } from '../common/ids.js';
 import { isPlainObject, onlyMembers } from '../common/json-members.js';
 import { MAX_LIST_VALUES } from '../common/list-query.js';
@@ -87,32 +88,47 @@ export function parseValidationRequest(body: unknown): ValidationRequest {
  * Answers whether a key is valid for a scope, and nothing more: no license id, no owner, no
  * attributes — only valid, code and detail.
  */
+/** What a validation depends on besides the clock; kept under the account's `auth` serial. */
+interface KeyFacts {
+  license: License | null;
+  policy: Policy | null;
+  productMatches: boolean;
+  holdsAll: boolean;
+}
+
 @Injectable()
 export class ValidateKeyService {
+  /**
+   * Installed software validates the same key again and again: the facts are kept per key and
+   * scope under the account's `auth` change serial, which every write to licenses, policies,
+   * products and entitlements moves on every instance; expiry is judged on each request.
+   */
+  private readonly facts = new SerialCache<KeyFacts>(10_000);
+
   constructor(
     private readonly db: DataSource,
     @Inject(SECRET_KEY) private readonly secret: string,
   ) {}
 
   async validate(ctx: RequestContext, request: ValidationRequest): Promise<ValidationResult> {
-    const license = await this.db
-      .getRepository(License)
-      .findOneBy({ accountId: ctx.account.id, keyDigest: keyDigest(this.secret, request.key) });
-    if (!license) return { valid: false, code: 'NOT_FOUND', detail: 'The license key does not exist' };
-    if (license.suspended) return { valid: false, code: 'SUSPENDED', detail: 'The license is suspended' };
+    const digest = keyDigest(this.secret, request.key);
+    const key = `${ctx.account.id}|${digest}|${JSON.stringify(request.scope)}`;
+    const serial = ctx.serials ? String(ctx.serials.auth) : null;
+    const facts = (serial !== null && this.facts.get(key, serial)) || (await this.load(ctx, digest, request));
+    if (serial !== null) this.facts.set(key, serial, facts);
+    return verdict(facts);
+  }
+
+  private async load(ctx: RequestContext, digest: string, request: ValidationRequest): Promise<KeyFacts> {
+    const license = await this.db.getRepository(License).findOneBy({ accountId: ctx.account.id, keyDigest: digest });
+    if (!license) return { license: null, policy: null, productMatches: false, holdsAll: false };
     const policy = await this.db.getRepository(Policy).findOneByOrFail({ id: license.policyId });
-    const expired = isExpired(license);
-    // Under MAINTAIN_ACCESS and ALLOW_ACCESS an expired license stays valid (Keygen's rule).
-    const expiredIsValid = policy.expirationStrategy === 'MAINTAIN_ACCESS' || policy.expirationStrategy === 'ALLOW_ACCESS';
-    if (expired && !expiredIsValid) return { valid: false, code: 'EXPIRED', detail: 'The license has expired' };
-    if (request.scope.product !== undefined && !(await this.productMatches(license, request.scope.product))) {
-      return { valid: false, code: 'PRODUCT_SCOPE_MISMATCH', detail: 'The license does not belong to that product' };
-    }
-    if (request.scope.entitlements?.length && !(await this.holdsAll(license, request.scope.entitlements))) {
-      return { valid: false, code: 'ENTITLEMENTS_MISSING', detail: 'The license lacks one or more of those entitlements' };
-    }
-    if (expired) return { valid: true, code: 'EXPIRED', detail: 'The license has expired, and its policy keeps it valid' };
-    return { valid: true, code: 'VALID', detail: 'The license is valid' };
+    return {
+      license,
+      policy,
+      productMatches: request.scope.product === undefined || (await this.productMatches(license, request.scope.product)),
+      holdsAll: !request.scope.entitlements?.length || (await this.holdsAll(license, request.scope.entitlements)),
+    };
   }
 
   private async productMatches(license: License, product: string): Promise<boolean> {
@@ -134,4 +150,17 @@ export class ValidateKeyService {
     );
     return rows[0].n === wanted.length;
   }
+}
+
+function verdict({ license, policy, productMatches, holdsAll }: KeyFacts, now = new Date()): ValidationResult {
+  if (!license || !policy) return { valid: false, code: 'NOT_FOUND', detail: 'The license key does not exist' };
+  if (license.suspended) return { valid: false, code: 'SUSPENDED', detail: 'The license is suspended' };
+  const expired = isExpired(license, now);
+  // Under MAINTAIN_ACCESS and ALLOW_ACCESS an expired license stays valid (Keygen's rule).
+  const expiredIsValid = policy.expirationStrategy === 'MAINTAIN_ACCESS' || policy.expirationStrategy === 'ALLOW_ACCESS';
+  if (expired && !expiredIsValid) return { valid: false, code: 'EXPIRED', detail: 'The license has expired' };
+  if (!productMatches) return { valid: false, code: 'PRODUCT_SCOPE_MISMATCH', detail: 'The license does not belong to that product' };
+  if (!holdsAll) return { valid: false, code: 'ENTITLEMENTS_MISSING', detail: 'The license lacks one or more of those entitlements' };
+  if (expired) return { valid: true, code: 'EXPIRED', detail: 'The license has expired, and its policy keeps it valid' };
+  return { valid: true, code: 'VALID', detail: 'The license is valid' };
 }

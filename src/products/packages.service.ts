@@ -76,6 +76,19 @@ export class PackagesService {
     return this.db.getRepository(Package).createQueryBuilder('p').where('p.account_id = :account AND lower(p.key) = lower(:key)', { account: ctx.account.id, key }).getOne();
   }
 
+  /** The same, with the package's change serial (migration ChangeSerials), in one query. */
+  async existingWithSerial(ctx: RequestContext, key: string): Promise<{ pkg: Package; serial: number } | null> {
+    const { entities, raw } = await this.db
+      .getRepository(Package)
+      .createQueryBuilder('p')
+      .leftJoin('package_serials', 'ps', 'ps.package_id = p.id')
+      .addSelect('ps.serial', 'change_serial')
+      .where('p.account_id = :account AND lower(p.key) = lower(:key)', { account: ctx.account.id, key })
+      .getRawAndEntities<{ change_serial: number | null }>();
+    if (!entities[0]) return null;
+    return { pkg: entities[0], serial: raw[0].change_serial ?? 1 };
+  }
+
   /** Whether the bearer sees the package itself (through its product), and whether it has any uploaded file at all. */
   async exposure(ctx: RequestContext, pkg: Package): Promise<{ visible: boolean; hasFiles: boolean }> {
     const visible = await this.visiblePackages(ctx).andWhere('pkg.id = :id', { id: pkg.id }).getExists();

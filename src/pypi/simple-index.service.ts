@@ -1,9 +1,12 @@
+import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { ArtifactTransfer } from '../artifacts/artifact-transfer.service.js';
 import { ArtifactsService } from '../artifacts/artifacts.service.js';
+import { answerScope } from '../auth/access/answer-cache.js';
 import type { RequestContext } from '../auth/decorators.js';
 import { noneMatch } from '../common/conditional.js';
+import { SerialCache } from '../database/change-serials.js';
 import { DomainError, Errors } from '../common/errors.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { ArtifactMetadata } from '../database/entities/artifact-metadata.entity.js';
@@ -44,8 +47,27 @@ interface FileRow {
  * file route. What a bearer sees comes from the core's visible-artifact scope only; the package
  * lookups beside it tell hidden projects (401/403) from unknown ones (upstream or 404).
  */
+/** Changes whenever the rendering itself changes, so that instances of two releases never share an ETag for different bytes. */
+const RENDERING = 'pages-1';
+
 @Injectable()
 export class SimpleIndexService {
+  /**
+   * Rendered pages and indexes, each kept under the change serials it was rendered from (the
+   * package's own serial and the account's `auth` serial for a project page; the account's
+   * `catalog` and `auth` serials for an index) and for one bearer scope, type and origin. A
+   * write anywhere moves the serial in its own transaction, so every instance renders again on
+   * the very next request; until then a page costs the lookups that read the serials.
+   */
+  private readonly pages = new SerialCache<RenderedPage>(5_000, { maxSize: 128 * 1024 * 1024, size: (page) => page.body.length + 256 });
+  /**
+   * The same pages by request (bearer scope, name as asked, type, route, origin), under the
+   * account's `catalog` and `auth` serials, which move with every write the package's own serial
+   * moves with and more: while they stand, a page costs no query beyond the account's. When they
+   * move, the package's serial decides whether the page is rendered again.
+   */
+  private readonly recent = new SerialCache<RenderedPage>(10_000, { maxSize: 128 * 1024 * 1024, size: (page) => page.body.length + 256 });
+
   constructor(
     private readonly artifacts: ArtifactsService,
     private readonly transfer: ArtifactTransfer,
@@ -58,6 +80,16 @@ export class SimpleIndexService {
   /** Projects with at least one visible file; never 401 for an anonymous caller. */
   async index(ctx: RequestContext, req: Request, scope: IndexScope): Promise<PypiResponse> {
     const type = negotiatePage(req.headers.accept, req.query.format);
+    const variant = this.variant(ctx, ['index', type, scope.productRef ?? null]);
+    const serial = ctx.serials && `${ctx.serials.catalog}:${ctx.serials.auth}`;
+    if (variant === null || !serial) return page(req, await this.renderIndex(ctx, type, scope));
+    // Only what this instance rendered for this view answers a 304: an ETag names no permission.
+    const etag = `"${variant.tag}.${serial.replace(':', '.')}"`;
+    const rendered = this.pages.get(variant.key, serial) ?? this.pages.set(variant.key, serial, { ...(await this.renderIndex(ctx, type, scope)), etag });
+    return page(req, rendered);
+  }
+
+  private async renderIndex(ctx: RequestContext, type: ReturnType<typeof negotiatePage>, scope: IndexScope): Promise<RenderedPage> {
     const qb = this.artifacts
       .visibleArtifacts(ctx)
       .innerJoin(Package, 'pkg', 'pkg.id = ar.package_id')
@@ -71,22 +103,60 @@ export class SimpleIndexService {
       qb.andWhere('pkg.product_id = :indexProduct', { indexProduct: product.id });
     }
     const rows = await qb.getRawMany<{ key: string }>();
-    return page(req, renderIndex(type, rows.map((row) => row.key)));
+    return renderIndex(type, rows.map((row) => row.key));
   }
 
   async project(ctx: RequestContext, req: Request, scope: IndexScope, name: string): Promise<PypiResponse> {
     const type = negotiatePage(req.headers.accept, req.query.format);
-    const pkg = await this.packages.existing(ctx, name);
-    if (!pkg) return this.unknown(ctx, req, scope, name);
-    if (pkg.engine !== 'pypi' || (scope.productRef !== undefined && pkg.productId !== (await this.products.idOf(ctx, scope.productRef)))) {
-      throw Errors.notFound('project');
-    }
-    const files = await this.files(ctx, req, pkg);
+    const origin = this.urls.origin(req);
+    const asked = this.variant(ctx, ['asked', type, scope.productRef ?? null, origin, name]);
+    const accountSerial = ctx.serials && `${ctx.serials.catalog}:${ctx.serials.auth}`;
+    const recent = asked && accountSerial ? this.recent.get(asked.key, accountSerial) : undefined;
+    if (recent) return page(req, recent);
+    const rendered = await this.projectPage(ctx, req, scope, name, type, origin);
+    if ('status' in rendered) return rendered;
+    if (asked && accountSerial && rendered.cacheable) this.recent.set(asked.key, accountSerial, rendered.page);
+    return page(req, rendered.page);
+  }
+
+  private async projectPage(
+    ctx: RequestContext,
+    req: Request,
+    scope: IndexScope,
+    name: string,
+    type: ReturnType<typeof negotiatePage>,
+    origin: string,
+  ): Promise<PypiResponse | { page: RenderedPage; cacheable: boolean }> {
+    const found = await this.packages.existingWithSerial(ctx, name);
+    if (!found) return this.unknown(ctx, req, scope, name);
+    const { pkg, serial: packageSerial } = found;
+    if (pkg.engine !== 'pypi') throw Errors.notFound('project');
+    const variant = this.variant(ctx, ['project', type, scope.productRef ?? null, origin, pkg.id]);
+    const serial = ctx.serials && `${packageSerial}:${ctx.serials.auth}`;
+    const etag = variant && serial ? `"${variant.tag}.${serial.replace(':', '.')}"` : null;
+    const cached = variant && serial ? this.pages.get(variant.key, serial) : undefined;
+    if (cached) return { page: cached, cacheable: true };
+    // Not cached here yet: checked in full (a product in the URL, visibility), then rendered once.
+    if (scope.productRef !== undefined && pkg.productId !== (await this.products.idOf(ctx, scope.productRef))) throw Errors.notFound('project');
+    const files = await this.files(ctx, origin, pkg);
     if (files.length === 0) {
       const { visible, hasFiles } = await this.packages.exposure(ctx, pkg);
       if (!visible || hasFiles) throw hidden(ctx);
     }
-    return page(req, renderProject(type, pkg.key, files));
+    const rendered = renderProject(type, pkg.key, files);
+    if (!variant || !serial || !etag) return { page: rendered, cacheable: false };
+    return { page: this.pages.set(variant.key, serial, { ...rendered, etag }), cacheable: true };
+  }
+
+  /**
+   * The cache key of a page for this bearer's scope, and the ETag's stable part: a digest, so
+   * that no bearer's id shows in a header. Null when the bearer's view is not cached.
+   */
+  private variant(ctx: RequestContext, parts: unknown[]): { key: string; tag: string } | null {
+    const scope = answerScope(ctx);
+    if (scope === null) return null;
+    const key = `${scope}|${JSON.stringify(parts)}`;
+    return { key, tag: createHash('sha256').update(`${RENDERING}|${key}`).digest('base64url').slice(0, 22) };
   }
 
   /** GitLab's `files/{sha256}/{filename}`: the artifact's own access rules; a sha256 is no credential. */
@@ -120,7 +190,7 @@ export class SimpleIndexService {
   }
 
   /** Every visible file of the project, in version order: one indexed query, no per-file lookups. */
-  private async files(ctx: RequestContext, req: Request, pkg: Package): Promise<PageFile[]> {
+  private async files(ctx: RequestContext, origin: string, pkg: Package): Promise<PageFile[]> {
     const rows = await this.artifacts
       .visibleArtifacts(ctx)
       .leftJoin(ArtifactMetadata, 'm', 'm.artifact_id = a.id')
@@ -137,7 +207,7 @@ export class SimpleIndexService {
       .orderBy('ar.sort_key')
       .addOrderBy('a.filename')
       .getRawMany<FileRow>();
-    const base = `${this.urls.origin(req)}/v1/accounts/${ctx.account.id}/artifacts`;
+    const base = `${origin}/v1/accounts/${ctx.account.id}/artifacts`;
     const versions = new Map<string, string | null>();
     return rows.map((row) => {
       if (!versions.has(row.version)) versions.set(row.version, pep440OfSemver(row.version));
@@ -163,7 +233,11 @@ function hidden(ctx: RequestContext): DomainError {
     : Errors.forbidden('This bearer may not read this project');
 }
 
-/** A page with its validators: strong ETag over the bytes, 304 when the client has them. */
+/**
+ * A page with its validators, 304 when the client has them. The strong ETag names the change
+ * serials the page was rendered from and the bearer's view (cached pages), else it is a digest
+ * of the bytes: either way, different bytes never share one.
+ */
 function page(req: Request, rendered: RenderedPage): PypiResponse {
   const headers = {
     'Content-Type': rendered.type === 'text/html' ? 'text/html; charset=utf-8' : rendered.type,

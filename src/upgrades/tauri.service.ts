@@ -1,7 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
+import { accountSerial, answerScope } from '../auth/access/answer-cache.js';
 import type { RequestContext } from '../auth/decorators.js';
+import { SerialCache } from '../database/change-serials.js';
 import { DomainError, Errors } from '../common/errors.js';
 import { accountPath } from '../common/jsonapi.js';
 import { LOGGER } from '../common/logger.js';
@@ -12,7 +14,7 @@ import { BLOB_STORE, type BlobStore } from '../storage/blob-store.js';
 import { updaterFormats } from './tauri-formats.js';
 import { bestArtifact, installableUpgrade, signatureFileKey, type UpdaterTarget } from './tauri-queries.js';
 import { MAX_SIGNATURE_BYTES, updaterSignature } from './tauri-signature.js';
-import { readParameters, required, upgradeOptions } from './upgrade-params.js';
+import { readParameters, required, upgradeOptions, type UpgradeOptions } from './upgrade-params.js';
 import { findVersion } from './upgrade-queries.js';
 import { UpgradesService } from './upgrades.service.js';
 import { dateTime, string, type Schema } from '../openapi/schema.js';
@@ -47,8 +49,18 @@ const PARAMETERS = ['platform', 'arch', 'version', 'channel', 'constraint', 'bun
  * release and the candidates exactly as SPEC §5 does, and adds only what the updater needs: an
  * installable, signed file for the caller's platform.
  */
+interface Found {
+  current: Release;
+  next: Release;
+  artifact: Artifact;
+  signature: string;
+}
+
 @Injectable()
 export class TauriService {
+  /** Update checks already answered, per bearer scope and question, under the account's change serials (as upgrade lookups). */
+  private readonly answers = new SerialCache<{ found: Found | null }>(10_000);
+
   constructor(
     private readonly db: DataSource,
     private readonly packages: PackagesService,
@@ -72,18 +84,31 @@ export class TauriService {
     // Older clients send the version's `+` unencoded, which a query string reads as a space.
     const version = required(parameters, 'version').replace(/ /g, '+');
     const options = upgradeOptions(parameters);
-    const pkg = await this.packages.find(ctx, packageRef);
-    if (pkg.engine !== 'tauri') throw Errors.notFound('package');
+    const scope = answerScope(ctx);
+    const serial = accountSerial(ctx);
+    const key = scope === null ? null : `${scope}|${packageRef}|${JSON.stringify([target, version, parameters])}`;
+    let answer = key === null || serial === null ? undefined : this.answers.get(key, serial);
+    if (!answer) {
+      const pkg = await this.packages.find(ctx, packageRef);
+      if (pkg.engine !== 'tauri') throw Errors.notFound('package');
+      answer = { found: await this.lookup(ctx, pkg.id, version, options, target) };
+      if (key !== null && serial !== null) this.answers.set(key, serial, answer);
+    }
+    if (!answer.found) return null;
+    const { current, next, artifact, signature } = answer.found;
+    if (record) await this.upgrades.recordUpgrade(ctx, current, next);
+    return { version: next.version, url: vanityUrl(origin, artifact), signature, pub_date: publishedAt(next), notes: next.description ?? '' };
+  }
 
-    const current = await findVersion(this.db.manager, ctx, version, { package: pkg.id });
+  private async lookup(ctx: RequestContext, packageId: string, version: string, options: UpgradeOptions, target: UpdaterTarget): Promise<Found | null> {
+    const current = await findVersion(this.db.manager, ctx, version, { package: packageId });
     if (!current) return null;
     const next = await installableUpgrade(this.db.manager, ctx, this.upgrades.criteria(current, options), target);
     if (!next) return null;
     const artifact = await bestArtifact(this.db.manager, ctx, next, target);
     const signature = artifact && (await this.signatureOf(artifact));
     if (!artifact || !signature) return null;
-    if (record) await this.upgrades.recordUpgrade(ctx, current, next);
-    return { version: next.version, url: vanityUrl(origin, artifact), signature, pub_date: publishedAt(next), notes: next.description ?? '' };
+    return { current, next, artifact, signature };
   }
 
   /** The artifact's own signature, else its `.sig` file's content, as the updater takes it. */

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { accountSerial, answerScope } from '../auth/access/answer-cache.js';
 import type { RequestContext } from '../auth/decorators.js';
+import { SerialCache } from '../database/change-serials.js';
 import { DomainError, Errors } from '../common/errors.js';
 import type { Release } from '../database/entities/release.entity.js';
 import { EventsService } from '../events/events.service.js';
@@ -19,6 +21,12 @@ const noUpgrade = () => new DomainError(404, 'NOT_FOUND', 'No upgrade is availab
 /** The upgrade lookup of SPEC §5: from a release the bearer sees to the greatest newer one. */
 @Injectable()
 export class UpgradesService {
+  /**
+   * Lookups already answered, per bearer scope and request, under the account's change serials:
+   * installed software polls with the same question, and the answer changes only with a write.
+   */
+  private readonly answers = new SerialCache<{ current: Release | null; next: Release | null }>(10_000);
+
   constructor(
     private readonly db: DataSource,
     private readonly events: EventsService,
@@ -28,8 +36,7 @@ export class UpgradesService {
   async fromRelease(ctx: RequestContext, ref: string, raw: Record<string, unknown>, record: boolean): Promise<Upgrade> {
     const parameters = readParameters(raw, OPTIONS);
     const options = upgradeOptions(parameters);
-    const current = await findRelease(this.db.manager, ctx, ref, narrowing(parameters));
-    return this.upgrade(ctx, current, options, record);
+    return this.upgrade(ctx, ['release', ref, parameters], () => findRelease(this.db.manager, ctx, ref, narrowing(parameters)), options, record);
   }
 
   /** GET /releases/actions/upgrade?product=&package=&version= */
@@ -37,8 +44,8 @@ export class UpgradesService {
     const parameters = readParameters(raw, [...OPTIONS, 'version']);
     const options = upgradeOptions(parameters);
     required(parameters, 'product');
-    const current = await findVersion(this.db.manager, ctx, required(parameters, 'version'), narrowing(parameters));
-    return this.upgrade(ctx, current, options, record);
+    const version = required(parameters, 'version');
+    return this.upgrade(ctx, ['version', parameters], () => findVersion(this.db.manager, ctx, version, narrowing(parameters)), options, record);
   }
 
   /** Step 2's criteria for a current release: the channel set defaults to its own channel's. */
@@ -51,12 +58,28 @@ export class UpgradesService {
    * release, by the bearer who asked, with both versions.
    */
   async recordUpgrade(ctx: RequestContext, current: Release, next: Release): Promise<void> {
-    await this.events.record(this.db.manager, ctx, 'release.upgraded', { type: 'releases', id: next.id }, { current: current.version, next: next.version });
+    await this.events.recordRead(ctx, 'release.upgraded', { type: 'releases', id: next.id }, { current: current.version, next: next.version });
   }
 
-  private async upgrade(ctx: RequestContext, current: Release | null, options: UpgradeOptions, record: boolean): Promise<Upgrade> {
+  private async upgrade(
+    ctx: RequestContext,
+    question: unknown[],
+    findCurrent: () => Promise<Release | null>,
+    options: UpgradeOptions,
+    record: boolean,
+  ): Promise<Upgrade> {
+    const scope = answerScope(ctx);
+    const serial = accountSerial(ctx);
+    const key = scope === null ? null : `${scope}|${JSON.stringify(question)}`;
+    let answer = key === null || serial === null ? undefined : this.answers.get(key, serial);
+    if (!answer) {
+      const current = await findCurrent();
+      const next = current ? await nextUpgrade(this.db.manager, ctx, this.criteria(current, options)) : null;
+      answer = { current, next };
+      if (key !== null && serial !== null) this.answers.set(key, serial, answer);
+    }
+    const { current, next } = answer;
     if (!current) throw Errors.notFound('release');
-    const next = await nextUpgrade(this.db.manager, ctx, this.criteria(current, options));
     if (!next) throw noUpgrade();
     if (record) await this.recordUpgrade(ctx, current, next);
     return { current, next };

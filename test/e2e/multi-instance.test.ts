@@ -212,6 +212,65 @@ describe.each([
     }
   });
 
+  it('every kind of change to a project is on the other instance\'s page at the next request: upload, yank, file and release deletion, package deletion', async () => {
+    const admin = `Bearer ${adminToken}`;
+    const auth = basic('license', license.key);
+    const project = `${base}/engines/pypi/simple/coherent-demo/`;
+    const upload = async (instance: Instance, v: string) => {
+      const bytes = wheel('coherent-demo', v);
+      const form = new FormData();
+      for (const [name, value] of Object.entries(twineFields('coherent-demo', v, bytes, 'bdist_wheel'))) if (value !== undefined) form.append(name, value);
+      form.append('content', new Blob([bytes]), wheelName('coherent-demo', v));
+      expect((await call(instance, `${base}/products/app/engines/pypi`, { method: 'POST', auth: basic('__token__', productToken), body: form })).status).toBe(201);
+      return wheelName('coherent-demo', v);
+    };
+    // Each step: the reader has the page (HTML and JSON) and revalidates it (304); the writer changes the project; the reader's very next revalidation is a 200 with the change.
+    let etags: Record<string, string> = {};
+    const read = async (reader: Instance, expected: number) => {
+      const seen: Record<string, Answer> = {};
+      for (const accept of ['text/html', 'application/vnd.pypi.simple.v1+json']) {
+        const res = await call(reader, project, { auth, headers: { Accept: accept, ...(etags[accept] ? { 'If-None-Match': etags[accept] } : {}) } });
+        expect(res.status).toBe(expected);
+        if (expected === 200) {
+          expect(res.headers.get('etag')).not.toBe(etags[accept]);
+          expect((await call(reader, project, { auth, headers: { Accept: accept, 'If-None-Match': res.headers.get('etag')! } })).status).toBe(304);
+          etags = { ...etags, [accept]: res.headers.get('etag')! };
+        }
+        seen[accept] = res;
+      }
+      return seen['text/html'].text;
+    };
+    const first = await upload(a, '2.0.0');
+    const second = await upload(a, '2.0.1');
+    let html = await read(b, 200);
+    expect(html).toContain(first);
+    expect(html).toContain(second);
+    const third = await upload(b, '2.0.2');
+    expect(await read(a, 200)).toContain(third);
+    // A release's status changes (yanked): a license no longer sees its files (SPEC §4).
+    expect((await call(a, `${base}/releases/2.0.1/actions/yank?package=coherent-demo`, { method: 'POST', auth: admin })).status).toBe(200);
+    html = await read(b, 200);
+    expect(html).not.toContain(second);
+    expect(html).toContain(first);
+    // A file is deleted.
+    const artifacts = await call(b, `${base}/artifacts?package=coherent-demo`, { auth: admin });
+    const firstId = (JSON.parse(artifacts.text) as { data: { id: string; attributes: { filename: string } }[] }).data.find((artifact) => artifact.attributes.filename === first)!.id;
+    expect((await call(b, `${base}/artifacts/${firstId}`, { method: 'DELETE', auth: admin })).status).toBe(204);
+    html = await read(a, 200);
+    expect(html).not.toContain(first);
+    // A release is deleted.
+    const fourth = await upload(a, '2.0.3');
+    expect((await call(a, `${base}/releases/2.0.2?package=coherent-demo`, { method: 'DELETE', auth: admin })).status).toBe(204);
+    html = await read(b, 200);
+    expect(html).not.toContain(third);
+    expect(html).toContain(fourth);
+    // The package is deleted: unknown (no upstream here).
+    const packages = await call(a, `${base}/packages?engine=pypi`, { auth: admin });
+    const packageId = (JSON.parse(packages.text) as { data: { id: string; attributes: { key: string } }[] }).data.find((pkg) => pkg.attributes.key === 'coherent-demo')!.id;
+    expect((await call(a, `${base}/packages/${packageId}`, { method: 'DELETE', auth: admin })).status).toBe(204);
+    await read(b, 404);
+  });
+
   it('a token revoked on one instance is refused by the other at once', async () => {
     const admin = `Bearer ${adminToken}`;
     for (const [revoker, user] of [
@@ -248,6 +307,62 @@ describe.each([
       expect((await call(reader, `${base}/me`, { auth })).status).toBe(200);
       expect((await call(reader, page, { auth })).status).toBe(200);
     }
+  });
+
+  it("a license's expiry, its policy's strategies and its deletion, written on one instance, govern the other at once; an expiry passing needs no write", async () => {
+    const admin = `Bearer ${adminToken}`;
+    const policy = await call(a, `${base}/policies`, {
+      method: 'POST',
+      auth: admin,
+      body: resource('policies', { name: 'Strict', expirationStrategy: 'REVOKE_ACCESS', authenticationStrategy: 'LICENSE' }, { product: productId }),
+    });
+    expect(policy.status).toBe(201);
+    const policyPath = `${base}/policies/${policy.json().data.id}`;
+    const created = await call(b, `${base}/licenses`, { method: 'POST', auth: admin, body: resource('licenses', {}, { policy: policy.json().data.id }) });
+    expect(created.status).toBe(201);
+    const licensePath = `${base}/licenses/${created.json().data.id}`;
+    const key = created.json().data.attributes.key as string;
+    const auth = basic('license', key);
+    /** The reader's answers to the key: as a bearer (/me, the page, an upgrade lookup) and through validate-key. */
+    const answers = async (reader: Instance) => {
+      const me = await call(reader, `${base}/me`, { auth });
+      const pageStatus = (await call(reader, page, { auth })).status;
+      const validation = await call(reader, `${base}/licenses/actions/validate-key`, { method: 'POST', body: { meta: { key } } });
+      return { me: me.status, code: me.json().errors?.[0].code ?? null, page: pageStatus, validation: (validation.json() as unknown as { meta: unknown }).meta };
+    };
+    const patch = async (writer: Instance, path: string, type: string, attributes: Record<string, unknown>) => {
+      const res = await call(writer, path, { method: 'PATCH', auth: admin, body: { data: { type, id: path.split('/').pop(), attributes } } });
+      expect(res.status).toBe(200);
+    };
+    const valid = { me: 200, code: null, page: 200, validation: { valid: true, code: 'VALID', detail: 'The license is valid' } };
+    for (const [writer, reader] of [
+      [a, b],
+      [b, a],
+    ]) {
+      expect(await answers(reader)).toEqual(valid);
+      // Expired under REVOKE_ACCESS: refused.
+      await patch(writer, licensePath, 'licenses', { expiry: new Date(Date.now() - 60_000).toISOString() });
+      expect(await answers(reader)).toEqual({ me: 403, code: 'LICENSE_EXPIRED', page: 403, validation: { valid: false, code: 'EXPIRED', detail: 'The license has expired' } });
+      // The policy now maintains access after expiry: valid again, as expired.
+      await patch(writer, policyPath, 'policies', { expirationStrategy: 'MAINTAIN_ACCESS' });
+      expect(await answers(reader)).toMatchObject({ me: 200, code: null, validation: { valid: true, code: 'EXPIRED' } });
+      // The policy no longer accepts the key as credentials.
+      await patch(writer, policyPath, 'policies', { authenticationStrategy: 'TOKEN' });
+      expect(await answers(reader)).toMatchObject({ me: 403, code: 'LICENSE_NOT_ALLOWED', validation: { valid: true, code: 'EXPIRED' } });
+      await patch(writer, policyPath, 'policies', { authenticationStrategy: 'LICENSE', expirationStrategy: 'REVOKE_ACCESS' });
+      await patch(writer, licensePath, 'licenses', { expiry: null });
+      expect(await answers(reader)).toEqual(valid);
+    }
+    // An expiry that passes while the reader keeps the license in memory: no write, refused at once.
+    await patch(a, licensePath, 'licenses', { expiry: new Date(Date.now() + 2_000).toISOString() });
+    expect(await answers(b)).toEqual(valid);
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    expect(await answers(b)).toMatchObject({ me: 403, code: 'LICENSE_EXPIRED', page: 403, validation: { valid: false, code: 'EXPIRED' } });
+    // Deleted on one instance: unknown on the other.
+    await patch(a, licensePath, 'licenses', { expiry: null });
+    expect(await answers(b)).toEqual(valid);
+    expect((await call(a, licensePath, { method: 'DELETE', auth: admin })).status).toBe(204);
+    expect(await answers(b)).toEqual({ me: 401, code: 'LICENSE_INVALID', page: 401, validation: { valid: false, code: 'NOT_FOUND', detail: 'The license key does not exist' } });
   });
 
   it('rate limits are counted once for both instances, in the one Redis', async () => {

@@ -183,7 +183,7 @@ describe('PyPI simple index', () => {
     // File URLs are on the request's host, so the host stays the same (supertest changes ports).
     const page = (auth: string | null, path: string) => as(auth).get(path).set('Host', 'pypi.test');
     const first = await page(plainAuth, `${simple}/demo-pkg/`);
-    expect(first.headers.etag).toMatch(/^"[A-Za-z0-9_-]{43}"$/);
+    expect(first.headers.etag).toMatch(/^"[A-Za-z0-9_.-]+"$/);
     expect(first.headers['cache-control']).toBe('private, no-cache');
     expect((await as(null).get(`${simple}/open-pkg/`)).headers['cache-control']).toBe('no-cache');
     const again = await page(plainAuth, `${simple}/demo-pkg/`).set('If-None-Match', first.headers.etag);

@@ -4,6 +4,7 @@ import { Distribution1763858000000 } from './1763858000000-Distribution.js';
 import { Upgrades1764700000000 } from './1764700000000-Upgrades.js';
 import { PackageFilenames1764800000000 } from './1764800000000-PackageFilenames.js';
 import { PypiIndex1764900000000 } from './1764900000000-PypiIndex.js';
+import { ChangeSerials1765000000000 } from './1765000000000-ChangeSerials.js';
 
 /** Every migration, oldest first. Landed migrations are never edited; add a new one. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   Upgrades1764700000000,
   PackageFilenames1764800000000,
   PypiIndex1764900000000,
+  ChangeSerials1765000000000,
 ];

@@ -4,15 +4,18 @@ import { SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
 import { answerClientErrors } from './common/client-error.js';
-import { errorStyleByPath } from './common/error-style.js';
+import { type ErrorStyleRule, errorStyleByPath } from './common/error-style.js';
 import { createLogger, PinoNestLogger, requestLogMiddleware } from './common/logger.js';
 import { requestIdMiddleware } from './common/request-id.middleware.js';
 import type { AppConfig } from './config/config.js';
 import { resolveSecretKey } from './config/secret-key.js';
 import { openDatabase } from './database/data-source.js';
 import { buildOpenApiDocument } from './openapi/document.js';
-import { PYPI_PATH } from './pypi/pypi-path.middleware.js';
+import { PYPI_ERROR_STYLE } from './pypi/pypi-path.middleware.js';
 import { TAURI_PATH } from './upgrades/upgrades.module.js';
+
+/** The engine routes that answer errors in their protocol's form rather than JSON:API (SPEC §1.3). */
+const ERROR_STYLES: readonly ErrorStyleRule[] = [...PYPI_ERROR_STYLE, [TAURI_PATH, 'json']];
 
 export interface KeyshelfApp {
   app: NestExpressApplication;
@@ -36,13 +39,10 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
     app.use(
       requestIdMiddleware,
       requestLogMiddleware(logger),
-      errorStyleByPath([
-        [PYPI_PATH, 'text'],
-        [TAURI_PATH, 'json'],
-      ]),
+      errorStyleByPath(ERROR_STYLES),
     );
     mountOpenApi(app);
-    answerClientErrors(app.getHttpServer());
+    answerClientErrors(app.getHttpServer(), ERROR_STYLES);
     await app.init();
     return { app, logger };
   } catch (error) {

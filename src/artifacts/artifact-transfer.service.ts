@@ -20,6 +20,8 @@ import { type DeclaredChecksum, parseChecksum } from './artifact-rules.js';
 
 type EventContext = Parameters<EventsService['record']>[1];
 
+const CHANGED = 'the artifact was created again or changed during this upload, so these bytes were not kept; upload again with its current upload URL';
+
 /**
  * Moving artifact bytes (SPEC §3.5, §7): the signed upload URL streams to storage while
  * hashing and records the artifact only once the bytes are durable; downloads hand out a
@@ -124,16 +126,40 @@ export class ArtifactTransfer {
     // One conditional update decides between concurrent uploads: the row names exactly the bytes
     // whose sha256 it records; a loser's bytes (under their own key) go, and so do the bytes of
     // an upload whose row could not be written (a row never points at missing bytes, nor the reverse).
-    const recorded = await this.recordUpload(accountId, artifactId, key, staged, event).catch(async (error: unknown) => {
+    const recorded = await this.recordUpload(artifact, key, staged, event).catch(async (error: unknown) => {
       await this.store.remove(key).catch(() => undefined);
       throw error;
     });
     if (!recorded) {
       await this.store.remove(key).catch(() => undefined);
-      const exists = await repo.existsBy({ id: artifactId, accountId });
-      throw exists ? Errors.conflict('ARTIFACT_UPLOADED', 'the artifact was uploaded meanwhile') : Errors.notFound('artifact');
+      throw await this.whyNotRecorded(artifact);
     }
     return repo.findOneByOrFail({ id: artifactId });
+  }
+
+  /**
+   * An upload is verified against the size and checksum declared when it began; it is recorded
+   * (or marks the artifact FAILED) only while the row still declares them. A create again or a
+   * PATCH in the meantime declared other bytes, possibly under a new upload URL: this upload
+   * then changes nothing and gets a 409, never a row whose bytes contradict what it declares.
+   */
+  private static readonly SAME_DECLARATION = 'checksum IS NOT DISTINCT FROM :checksum AND filesize IS NOT DISTINCT FROM :filesize';
+  private static declaration(artifact: Artifact): { checksum: string | null; filesize: string | null } {
+    return { checksum: artifact.checksum, filesize: artifact.filesize === null ? null : String(artifact.filesize) };
+  }
+
+  /** Why the conditional write of an upload's outcome touched no row. */
+  private async whyNotRecorded(artifact: Artifact): Promise<DomainError> {
+    return (await this.changedSince(artifact)) ?? Errors.conflict('ARTIFACT_CHANGED', CHANGED);
+  }
+
+  /** The refusal for an upload whose artifact was deleted, uploaded or declared other bytes since it began; null if none of these. */
+  private async changedSince(artifact: Artifact): Promise<DomainError | null> {
+    const current = await this.db.getRepository(Artifact).findOneBy({ id: artifact.id, accountId: artifact.accountId });
+    if (!current) return Errors.notFound('artifact');
+    if (current.status === 'UPLOADED') return Errors.conflict('ARTIFACT_UPLOADED', 'the artifact was uploaded meanwhile');
+    const [before, now] = [ArtifactTransfer.declaration(artifact), ArtifactTransfer.declaration(current)];
+    return before.checksum === now.checksum && before.filesize === now.filesize ? null : Errors.conflict('ARTIFACT_CHANGED', CHANGED);
   }
 
   /** The received bytes against the declared size and checksum; a mismatch marks the artifact FAILED (SPEC §3.5). */
@@ -147,26 +173,40 @@ export class ArtifactTransfer {
           ? new DomainError(422, 'CHECKSUM_MISMATCH', `the received bytes do not match the declared ${declared.algorithm} checksum`)
           : null;
     if (mismatch) {
-      await this.db.transaction(async (manager) => {
-        await manager.getRepository(Artifact).update({ id: artifactId, accountId, status: 'WAITING' }, { status: 'FAILED' });
-        await this.events.record(manager, event, 'artifact.failed', { type: 'artifacts', id: artifactId }, { reason: mismatch.code });
+      const failed = await this.db.transaction(async (manager) => {
+        const result = await manager
+          .createQueryBuilder()
+          .update(Artifact)
+          .set({ status: 'FAILED' })
+          .where(`id = :id AND account_id = :account AND status = 'WAITING' AND ${ArtifactTransfer.SAME_DECLARATION}`, {
+            id: artifactId,
+            account: accountId,
+            ...ArtifactTransfer.declaration(artifact),
+          })
+          .execute();
+        if (result.affected) await this.events.record(manager, event, 'artifact.failed', { type: 'artifacts', id: artifactId }, { reason: mismatch.code });
+        return Boolean(result.affected);
       });
-      throw mismatch;
+      // Not marked: FAILED already (still this mismatch), or changed, uploaded or deleted meanwhile.
+      throw failed ? mismatch : ((await this.changedSince(artifact)) ?? mismatch);
     }
-    const current = await this.db.getRepository(Artifact).findOneBy({ id: artifactId, accountId });
-    if (!current || current.status === 'UPLOADED') {
-      throw current ? Errors.conflict('ARTIFACT_UPLOADED', 'the artifact was uploaded meanwhile') : Errors.notFound('artifact');
-    }
+    const changed = await this.changedSince(artifact);
+    if (changed) throw changed;
   }
 
-  private recordUpload(accountId: string, artifactId: string, key: string, staged: StagedBlob, event: EventContext): Promise<boolean> {
+  private recordUpload(artifact: Artifact, key: string, staged: StagedBlob, event: EventContext): Promise<boolean> {
+    const { id: artifactId, accountId } = artifact;
     return this.db.transaction(async (manager) => {
       const result = await manager
         .createQueryBuilder()
         .update(Artifact)
         // An undeclared filesize becomes the size received.
         .set({ status: 'UPLOADED', sha256: staged.sha256, size: staged.size, storageKey: key, filesize: () => `COALESCE(filesize, ${Number(staged.size)})` })
-        .where("id = :id AND account_id = :account AND status <> 'UPLOADED'", { id: artifactId, account: accountId })
+        .where(`id = :id AND account_id = :account AND status <> 'UPLOADED' AND ${ArtifactTransfer.SAME_DECLARATION}`, {
+          id: artifactId,
+          account: accountId,
+          ...ArtifactTransfer.declaration(artifact),
+        })
         .execute();
       if (result.affected) await this.events.record(manager, event, 'artifact.uploaded', { type: 'artifacts', id: artifactId });
       return Boolean(result.affected);

@@ -165,10 +165,23 @@ const DETAIL_LIMIT = 500;
 /** A reason phrase is one short line of visible ASCII (RFC 9112 §4). */
 const REASON_LIMIT = 200;
 
-/** At most `limit` characters, cut with a "..." that says so (ASCII, so that it fits a reason phrase). */
+/**
+ * At most `limit` characters (UTF-16 code units), cut with a "..." that says so (ASCII, so that
+ * it fits a reason phrase). The cut falls between code points, never inside a surrogate pair, and
+ * a lone surrogate the client sent becomes U+FFFD: the result is always well-formed Unicode,
+ * which strict JSON parsers require.
+ */
 export function bounded(text: string, limit: number): string {
-  return text.length <= limit ? text : `${text.slice(0, limit - 3)}...`;
+  const whole = wellFormed(text);
+  if (whole.length <= limit) return whole;
+  let end = limit - 3;
+  if (isHighSurrogate(whole.charCodeAt(end - 1))) end -= 1;
+  return `${whole.slice(0, end)}...`;
 }
+
+const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const wellFormed = (text: string) => text.replace(LONE_SURROGATE, '\uFFFD');
 
 /** A source names a parameter or header as the client wrote it: bounded as well. */
 const boundedSource = (source: ErrorSource): ErrorSource =>

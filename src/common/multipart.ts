@@ -31,12 +31,26 @@ export function guardFilePart(stream: Readable): Readable {
 }
 
 /**
- * Ends parsing of a request whose client went away mid-body: `pipe` passes on no such end, so
- * without this the parser, the file part and whatever stages it (a temporary file, a multipart
- * upload on S3) would wait forever (SPEC §7).
+ * Ends parsing of a request whose client went away before the body was read to its end: `pipe`
+ * passes on no such end, so without this the parser, the file part and whatever stages it (a
+ * temporary file, a multipart upload on S3) would wait forever (SPEC §7). Parsing may start late
+ * (after the lookups that decide whether the body is read at all), when the request is already
+ * destroyed and its 'close' has already fired: a destroyed request delivers nothing more, even
+ * bytes that had arrived, so the parser ends at once as for a client gone.
  */
 export function endWithClient(req: Request, parser: busboy.Busboy): void {
+  const gone = () => parser.destroy(new Error('the client went away before the body was read'));
+  if (clientGone(req)) {
+    process.nextTick(gone);
+    return;
+  }
   req.on('close', () => {
-    if (!req.complete) parser.destroy(new Error('the client went away mid-upload'));
+    if (!req.readableEnded) gone();
   });
+}
+
+/** The request can deliver no more of its body: destroyed (the socket closed) before it was read to its end. */
+export function clientGone(req: Request): boolean {
+  if (req.readableEnded) return false;
+  return req.destroyed || (!req.complete && Boolean(req.socket?.destroyed));
 }

@@ -1,10 +1,22 @@
 import { Injectable, type NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { DomainError } from '../common/errors.js';
+import type { ErrorStyleRule } from '../common/error-style.js';
 import { isPypiName, normalizePypiName } from '../products/package-key.js';
 
-/** `/v1/accounts/{account}[/products/{product}]/engines/pypi` and what follows it; errors there are plain text. */
+/** `/v1/accounts/{account}[/products/{product}]/engines/pypi` and what follows it. */
 export const PYPI_PATH = /^(\/v1\/accounts\/[^/]+\/(?:products\/[^/]+\/)?engines\/pypi)(\/.*)?$/i;
+
+/**
+ * Where errors are PyPI's plain text (SPEC §1.3, §6.1): every path under the engine (`simple/`,
+ * `files/`), and the engine URL itself for what twine sends there (the upload, and any method
+ * but GET and HEAD): GET and HEAD on `/engines/pypi` read the engine record (SPEC §3.3), a
+ * JSON:API resource like `/engines/generic`.
+ */
+export const PYPI_ERROR_STYLE: readonly ErrorStyleRule[] = [
+  [/^\/v1\/accounts\/[^/]+\/(?:products\/[^/]+\/)?engines\/pypi\/.+$/i, 'text'],
+  [/^\/v1\/accounts\/[^/]+\/(?:products\/[^/]+\/)?engines\/pypi\/?$/i, 'text', (method) => method !== 'GET' && method !== 'HEAD'],
+];
 const SIMPLE = /^\/simple(?:\/([^/]*)(\/?))?$/i;
 
 const methodNotAllowed = () =>

@@ -226,6 +226,75 @@ describe('artifacts: create, upload, download (SPEC §3.5, §7) on the filesyste
       }
     });
 
+    /**
+     * A PUT whose body stops after its first part until `middle` has run, then ends: an upload in
+     * flight while something else happens. Resolves with the status and the body of the answer.
+     */
+    const throttledPut = async (url: string, bytes: Buffer, middle: () => Promise<void>): Promise<{ status: number; body: { errors?: { code: string }[] } }> => {
+      const server = t.app.getHttpServer();
+      if (!server.listening) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as AddressInfo;
+      return new Promise((resolve, reject) => {
+        const req = httpRequest({ host: '127.0.0.1', port, method: 'PUT', path: localPath(url), headers: { 'Content-Length': String(bytes.length) } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(Buffer.concat(chunks).toString() || '{}') }));
+        });
+        req.on('error', reject);
+        req.write(bytes.subarray(0, 1000), () =>
+          setTimeout(() => {
+            middle().then(() => req.end(bytes.subarray(1000)), reject);
+          }, 100),
+        );
+      });
+    };
+
+    it('an upload in flight while the artifact is created again changes nothing: 409, the new declaration stands (SPEC §3.5)', async () => {
+      const old = randomFile(200_000);
+      const fresh = Buffer.from('fresh');
+      const created = await newArtifact(releaseId, { filename: 'recreated.bin', checksum: sha256(old), filesize: old.length });
+      let again!: { id: string; upload: string };
+      const res = await throttledPut(created.upload, old, async () => {
+        again = await newArtifact(releaseId, { filename: 'recreated.bin', checksum: sha256(fresh), filesize: fresh.length });
+      });
+      expect(again.id).toBe(created.id);
+      expect(res.status).toBe(409);
+      expect(res.body.errors![0].code).toBe('ARTIFACT_CHANGED');
+      const shown = await admin().get(`${acme.base}/artifacts/${created.id}`).set('Prefer', 'no-download').expect(200);
+      expect(shown.body.data.attributes).toMatchObject({ status: 'WAITING', checksum: sha256(fresh), filesize: fresh.length, sha256: null });
+      expect(await blobsOf(created.id)).toEqual([]);
+      await putBytes(t, again.upload, fresh).expect(200);
+      const done = await admin().get(`${acme.base}/artifacts/${created.id}`).set('Prefer', 'no-download').expect(200);
+      expect(done.body.data.attributes).toMatchObject({ status: 'UPLOADED', sha256: sha256(fresh), filesize: fresh.length });
+    });
+
+    it('an upload in flight that fails its old checksum does not mark the artifact created again FAILED', async () => {
+      const declared = randomFile(20_000);
+      const fresh = Buffer.from('fresh');
+      const created = await newArtifact(releaseId, { filename: 'refailed.bin', checksum: sha256(declared) });
+      const res = await throttledPut(created.upload, randomFile(20_000), async () => {
+        await newArtifact(releaseId, { filename: 'refailed.bin', checksum: sha256(fresh) });
+      });
+      expect(res.status).toBe(409);
+      expect(res.body.errors![0].code).toBe('ARTIFACT_CHANGED');
+      const shown = await admin().get(`${acme.base}/artifacts/${created.id}`).set('Prefer', 'no-download').expect(200);
+      expect(shown.body.data.attributes).toMatchObject({ status: 'WAITING', checksum: sha256(fresh) });
+      const failed = await t.db.query(`SELECT count(*)::int AS n FROM event_logs WHERE resource_id = $1 AND event = 'artifact.failed'`, [created.id]);
+      expect(failed[0].n).toBe(0);
+    });
+
+    it('a PATCH of the declared checksum during an upload: the upload gets 409 and stores nothing', async () => {
+      const bytes = randomFile(20_000);
+      const created = await newArtifact(releaseId, { filename: 'patched.bin', checksum: sha256(bytes) });
+      const res = await throttledPut(created.upload, bytes, async () => {
+        await admin().patch(`${acme.base}/artifacts/${created.id}`).send({ data: { type: 'artifacts', id: created.id, attributes: { checksum: sha256(Buffer.from('other')) } } }).expect(200);
+      });
+      expect(res.status).toBe(409);
+      const shown = await admin().get(`${acme.base}/artifacts/${created.id}`).set('Prefer', 'no-download').expect(200);
+      expect(shown.body.data.attributes.status).toBe('WAITING');
+      expect(await blobsOf(created.id)).toEqual([]);
+    });
+
     it('refuses a tampered or unsigned upload URL with 403', async () => {
       const artifact = await newArtifact(releaseId, { filename: 'tamper.bin' });
       const tampered = artifact.upload.replace(/signature=([0-9a-f])/, (_, first) => `signature=${first === '0' ? '1' : '0'}`);

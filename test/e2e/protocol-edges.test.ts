@@ -133,6 +133,74 @@ describe('protocol edges', () => {
     });
   });
 
+  describe('the PyPI engine record is JSON:API; the protocol routes under it speak PyPI (SPEC §3.3, §6.1)', () => {
+    it.each(['/engines/pypi', '/engines/pypi/'])('GET %s: errors are JSON:API, the challenge Bearer', async (suffix) => {
+      const unknown = await t.as(null).get(`${acme.base}${suffix}`).expect(404);
+      expect(unknown.headers['content-type']).toMatch(/^application\/vnd\.api\+json/);
+      expect(unknown.body.errors[0].code).toBe('NOT_FOUND');
+      const refused = await t.as(bearer('nonsense-token')).get(`${acme.base}${suffix}`).expect(401);
+      expect(refused.headers['content-type']).toMatch(/^application\/vnd\.api\+json/);
+      expect(refused.headers['www-authenticate']).toMatch(/^Bearer /);
+      const record = await admin().get(`${acme.base}${suffix}`).expect(200);
+      expect(record.body.data).toMatchObject({ type: 'engines', attributes: { key: 'pypi' } });
+    });
+
+    it('GET /engines/generic and /engines/pypi answer errors alike', async () => {
+      const [generic, pypi] = await Promise.all([t.as(null).get(`${acme.base}/engines/generic`), t.as(null).get(`${acme.base}/engines/pypi`)]);
+      expect(pypi.status).toBe(generic.status);
+      expect(pypi.headers['content-type']).toBe(generic.headers['content-type']);
+      expect(pypi.headers['www-authenticate']).toBe(generic.headers['www-authenticate']);
+    });
+
+    it('twine\'s upload to the same URL, and a method it does not take, stay PyPI text', async () => {
+      const upload = await t.as(null).post(`${acme.base}/engines/pypi`).field('name', 'x');
+      expect(upload.status).toBe(401);
+      expect(upload.headers['content-type']).toMatch(/^text\/plain/);
+      expect(upload.headers['www-authenticate']).toMatch(/^Basic /);
+      const product = await t.as(null).get(`${acme.base}/products/app/engines/pypi/simple/`);
+      expect(product.headers['content-type']).toMatch(/^text\/plain/);
+      const other = await t.as(null).delete(`${acme.base}/engines/pypi`).expect(405);
+      expect(other.headers['content-type']).toMatch(/^text\/plain/);
+    });
+  });
+
+  describe('requests the HTTP parser refuses answer in the style of their route (SPEC §1.3)', () => {
+    /** Writes `head` (and `body`), half-closes when `halfClose`, and reads the answer to the end. */
+    const refused = (text: string, halfClose: boolean) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1');
+        const chunks: Buffer[] = [];
+        socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+        socket.on('error', reject);
+        socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+        socket.write(text, () => {
+          if (halfClose) setTimeout(() => socket.end(), 50);
+        });
+      });
+    const contentType = (answer: string) => /\r\nContent-Type: ([^\r]+)/i.exec(answer)?.[1];
+
+    it('a twine upload cut short by a half-close: a plain-text 400', async () => {
+      const answer = await refused(
+        `POST ${acme.base}/engines/pypi/ HTTP/1.1\r\nHost: x\r\nAuthorization: ${productAuth}\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 1000\r\n\r\n--b\r\n`,
+        true,
+      );
+      expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+      expect(contentType(answer)).toMatch(/^text\/plain/);
+      expect(answer).toMatch(/\r\nX-Request-Id: [0-9a-f-]{36}\r\n/);
+    });
+
+    it.each([
+      ['PyPI simple index', '/engines/pypi/simple/', /^text\/plain/],
+      ['Tauri', '/engines/tauri/app?platform=linux&arch=x86_64&version=1.0.0', /^application\/json/],
+      ['the PyPI engine record', '/engines/pypi', /^application\/vnd\.api\+json/],
+      ['JSON:API', '/products', /^application\/vnd\.api\+json/],
+    ])('%s: an oversized head gets 431 in that style', async (_, suffix, type) => {
+      const answer = await refused(`GET ${acme.base}${suffix} HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, false);
+      expect(answer).toMatch(/^HTTP\/1\.1 431 /);
+      expect(contentType(answer)).toMatch(type);
+    });
+  });
+
   describe('paths that cannot be percent-decoded', () => {
     it.each(['/engines/pypi/simple/%FF/', '/engines/pypi/simple/%E0%A4%A/', '/engines/pypi/%FF', '/products/%FF/engines/pypi/simple/demo/'])('PyPI %s: a plain-text 4xx', async (suffix) => {
       const res = await t.as(productAuth).get(`${acme.base}${suffix}`);

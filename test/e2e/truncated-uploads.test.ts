@@ -1,4 +1,6 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { connect, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { basic, bearer, createAccount, startApp, type TestAccount, type TestApp } from '../support/app.js';
 import { catalog } from '../support/catalog.js';
 import { footprint, genericUrl } from '../support/generic.js';
@@ -13,6 +15,7 @@ describe('truncated and malformed multipart uploads', () => {
   let t: TestApp;
   let acme: TestAccount;
   let productAuth: string;
+  let productToken: string;
   let port: number;
 
   beforeAll(async () => {
@@ -20,7 +23,8 @@ describe('truncated and malformed multipart uploads', () => {
     acme = await createAccount(t, { slug: 'acme' });
     const c = catalog(t, acme);
     const product = await c.product({ code: 'app' });
-    productAuth = basic('__token__', await c.token(`products/${product.id}`));
+    productToken = await c.token(`products/${product.id}`);
+    productAuth = basic('__token__', productToken);
     const server = t.app.getHttpServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as AddressInfo).port;
@@ -38,10 +42,11 @@ describe('truncated and malformed multipart uploads', () => {
 
   /**
    * Sends a request on a raw socket. `declared` is the Content-Length (defaults to the body's
-   * length); `gone` destroys the socket after the body was written, instead of waiting for the
-   * answer. Resolves with the status line and body, or null when the client left.
+   * length); `gone` destroys the socket after the body was written (150 ms later, or after as many
+   * ms as it says), instead of waiting for the answer. Resolves with the status line and body, or
+   * null when the client left.
    */
-  function raw(method: string, path: string, auth: string, contentType: string, body: Buffer, options: { declared?: number; gone?: boolean } = {}): Promise<{ status: number; text: string } | null> {
+  function raw(method: string, path: string, auth: string, contentType: string, body: Buffer, options: { declared?: number; gone?: boolean | number } = {}): Promise<{ status: number; text: string } | null> {
     return new Promise((resolve, reject) => {
       const socket = connect(port, '127.0.0.1');
       const chunks: Buffer[] = [];
@@ -53,7 +58,7 @@ describe('truncated and malformed multipart uploads', () => {
       socket.on('error', () => undefined);
       socket.on('close', () => {
         clearTimeout(timer);
-        if (options.gone) return resolve(null);
+        if (options.gone !== undefined && options.gone !== false) return resolve(null);
         const text = Buffer.concat(chunks).toString('latin1');
         const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0);
         resolve({ status, text });
@@ -63,7 +68,7 @@ describe('truncated and malformed multipart uploads', () => {
           `Content-Length: ${options.declared ?? body.length}\r\nConnection: close\r\n\r\n`,
       );
       socket.write(body, () => {
-        if (options.gone) setTimeout(() => socket.destroy(), 150);
+        if (options.gone !== undefined && options.gone !== false) setTimeout(() => socket.destroy(), options.gone === true ? 150 : options.gone);
       });
     });
   }
@@ -145,6 +150,32 @@ describe('truncated and malformed multipart uploads', () => {
       await settle();
       await alive();
       expect(await footprint(t)).toEqual(before);
+    });
+  });
+
+  describe('a client that sent its whole body and left before parsing began', () => {
+    // The route reads the body only after its lookups (the generic PUT after resolving the
+    // package, twine after the guard): by then the request may be destroyed, its 'close' past.
+    // Whether the upload got in before the client left is a race; either way nothing may stay staged or open.
+    const openFds = () => readdirSync('/proc/self/fd').length;
+    const staged = () => (existsSync(join(t.config.dataDir, 'storage', 'tmp')) ? readdirSync(join(t.config.dataDir, 'storage', 'tmp')).length : 0);
+    it.each([
+      ['generic PUT', 'PUT', () => generic('left.bin'), () => basic('ci', productToken), () => Buffer.from(filePart('file', 'left.bin') + 'small body\r\n' + `--${BOUNDARY}--\r\n`)],
+      [
+        'twine upload',
+        'POST',
+        () => pypi(),
+        () => productAuth,
+        () => Buffer.from(twineHead('left', '1.0', 'left-1.0.tar.gz', Buffer.from('small body')) + 'small body\r\n' + `--${BOUNDARY}--\r\n`),
+      ],
+    ])('%s: the handler ends, no staged file and no descriptor left', async (_, method, path, auth, body) => {
+      await alive();
+      const [fds, tmp] = [openFds(), staged()];
+      for (let i = 0; i < 5; i++) expect(await raw(method, path(), auth(), multipart, body(), { gone: 10 })).toBeNull();
+      await settle();
+      await alive();
+      expect(staged()).toBe(tmp);
+      expect(openFds()).toBeLessThan(fds + 3);
     });
   });
 

@@ -211,6 +211,10 @@ export class PublishService {
   private async duplicateOf(accountId: string, target: Target, file: PublishFile, sha256: string): Promise<Omit<Published, 'created'> | null> {
     const pkg = target.pkg ?? (await this.packageByKey(this.db.manager, accountId, target.key));
     if (!pkg) return null;
+    // The kept filename is read before the artifact: both are written in one transaction, so a
+    // kept filename seen here comes with its artifact, unless that was deleted ("used before").
+    // Read the other way round, an upload committing in between would look like a deleted one.
+    const reused = file.keepFilenames && (await this.usedWithOtherBytes(this.db.manager, pkg, target.filename, sha256));
     const existing = await this.existingFile(accountId, { ...target, pkg }, target.filename);
     if (existing) {
       if (file.duplicates === 'identical' && existing.status === 'UPLOADED' && existing.sha256 === sha256) {
@@ -219,7 +223,7 @@ export class PublishService {
       }
       throw fileExists();
     }
-    if (file.keepFilenames && (await this.usedWithOtherBytes(this.db.manager, pkg, target.filename, sha256))) throw filenameReused();
+    if (reused) throw filenameReused();
     return null;
   }
 

@@ -195,5 +195,16 @@ describe('truncated and malformed multipart uploads', () => {
       expect(put!.text).toMatch(/"code":"(BODY_INVALID|FILE_MISSING)"/);
       await alive();
     });
+
+    it('a part header over busboy\'s limit ("Malformed part header"): 400 BODY_INVALID on both engines', async () => {
+      const body = Buffer.from(`${field('name', 'bad')}--${BOUNDARY}\r\nContent-Disposition: form-data; name="content"; filename="bad-1.0.tar.gz"\r\nX-Long: ${'a'.repeat(20_000)}\r\n\r\nbytes\r\n--${BOUNDARY}--\r\n`);
+      const twine = await raw('POST', pypi(), productAuth, multipart, body);
+      expect(twine!.status).toBe(400);
+      expect(twine!.text).toMatch(/^HTTP\/1\.1 400 The multipart\/form-data body could not be read/);
+      const put = await raw('PUT', generic('bad.bin'), bearer(acme.adminToken), multipart, body);
+      expect(put!.status).toBe(400);
+      expect(put!.text).toMatch(/"code":"BODY_INVALID"/);
+      await alive();
+    });
   });
 });

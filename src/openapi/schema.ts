@@ -121,24 +121,26 @@ export function resourceObjectSchema(shape: ResourceShape): Schema {
  * detach bodies; `dataList` in common/json-members.ts reads it).
  */
 export function linkageList(type: string, extra: Schema = {}): Schema {
+  return { ...dataArray(linkage(type)), ...extra };
+}
+
+/** A resource linkage `{"type":…,"id":…}` of one type. */
+export function linkage(type: string): Schema {
+  return {
+    type: 'object',
+    required: ['type', 'id'],
+    additionalProperties: false,
+    properties: { type: { type: 'string', enum: [type] }, id: string({ minLength: 1, examples: [type === 'entitlements' ? 'pro' : '4f9a2c1e-8b3d-4e6f-9a1b-2c3d4e5f6a7b'] }) },
+  };
+}
+
+/** A request document whose `data` is a bounded, non-empty array of `items` (SPEC §1.4 limits). */
+export function dataArray(items: Schema): Schema {
   return {
     type: 'object',
     required: ['data'],
     additionalProperties: false,
-    properties: {
-      data: {
-        type: 'array',
-        minItems: 1,
-        maxItems: MAX_LIST_VALUES,
-        items: {
-          type: 'object',
-          required: ['type', 'id'],
-          additionalProperties: false,
-          properties: { type: { type: 'string', enum: [type] }, id: string({ minLength: 1, examples: [type === 'entitlements' ? 'pro' : '4f9a2c1e-8b3d-4e6f-9a1b-2c3d4e5f6a7b'] }) },
-        },
-      },
-    },
-    ...extra,
+    properties: { data: { type: 'array', minItems: 1, maxItems: MAX_LIST_VALUES, items } },
   };
 }
 

@@ -6,9 +6,9 @@ import { Errors } from '../common/errors.js';
 import { dataList, isPlainObject, onlyMembers } from '../common/json-members.js';
 import { clientGeneratedId } from '../common/resource-body.js';
 import { isUuid } from '../common/ids.js';
-import { MAX_LIST_VALUES, paged, type ListQuery } from '../common/list-query.js';
+import { paged, type ListQuery } from '../common/list-query.js';
 import { Entitlement } from '../database/entities/entitlement.entity.js';
-import { linkageList, type Schema } from '../openapi/schema.js';
+import { dataArray, linkage, linkageList, type Schema } from '../openapi/schema.js';
 import { ReleaseConstraint } from '../database/entities/release-constraint.entity.js';
 import { EntitlementLinks, entitlementTaken } from '../licensing/entitlement-links.js';
 import { writeUnique } from '../common/unique.js';
@@ -41,36 +41,22 @@ export class AttachConstraintsPipe implements PipeTransform<unknown, string[]> {
 
   /** The document this pipe reads, for the OpenAPI document. */
   requestSchema(): Schema {
-    const entitlement = linkageList('entitlements').properties as { data: { items: Schema } };
-    return {
+    return dataArray({
       type: 'object',
-      required: ['data'],
+      required: ['type', 'relationships'],
       additionalProperties: false,
       properties: {
-        data: {
-          type: 'array',
-          minItems: 1,
-          maxItems: MAX_LIST_VALUES,
-          items: {
-            type: 'object',
-            required: ['type', 'relationships'],
-            additionalProperties: false,
-            properties: {
-              type: { type: 'string', enum: ['constraints'] },
-              relationships: {
-                type: 'object',
-                required: ['entitlement'],
-                additionalProperties: false,
-                properties: {
-                  entitlement: { type: 'object', required: ['data'], additionalProperties: false, properties: { data: entitlement.data.items } },
-                },
-              },
-            },
-          },
+        type: { type: 'string', enum: ['constraints'] },
+        relationships: {
+          type: 'object',
+          required: ['entitlement'],
+          additionalProperties: false,
+          properties: { entitlement: { type: 'object', required: ['data'], additionalProperties: false, properties: { data: linkage('entitlements') } } },
         },
       },
-    };
+    });
   }
+
 }
 
 /** `{"data":[{"type":"constraints","id":…}]}` */

@@ -1,3 +1,5 @@
+import { HotPath } from './hot-path/hot-path.js';
+import { InFlightHandlers } from './common/in-flight.js';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
@@ -40,6 +42,7 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
       requestIdMiddleware,
       requestLogMiddleware(logger),
       errorStyleByPath(ERROR_STYLES),
+      app.get(HotPath).middleware(app.get(InFlightHandlers)),
     );
     mountOpenApi(app);
     answerClientErrors(app.getHttpServer(), ERROR_STYLES);

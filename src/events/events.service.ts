@@ -7,6 +7,16 @@ import { paged, singleFilter, type ListQuery } from '../common/list-query.js';
 import { isUuid } from '../common/ids.js';
 import { EventLog } from '../database/entities/event-log.entity.js';
 import { poolOf } from '../database/pool.js';
+import { GroupedRuns } from '../common/grouped-runs.js';
+
+type EventContext = { account: { id: string }; bearer: RequestContext['bearer']; requestId: string | null };
+/** An event's columns, in event_logs' order: account, event, resource type and id, bearer type and id, request id, metadata (JSON). */
+type EventRow = [string, string, string, string, string | null, string | null, string | null, string | null];
+
+function eventRow(ctx: EventContext, event: string, resource: { type: string; id: string }, metadata: Record<string, unknown> | null): EventRow {
+  const bearer = bearerReference(ctx.bearer);
+  return [ctx.account.id, event, resource.type, resource.id, bearer?.type ?? null, bearer?.id ?? null, ctx.requestId, metadata === null ? null : JSON.stringify(metadata)];
+}
 
 export const EVENT_FILTERS = ['event', 'resource'] as const;
 
@@ -16,22 +26,16 @@ export class EventsService {
   constructor(private readonly db: DataSource) {}
 
   /** Records an event; pass the transaction's manager so the event commits with the change. */
-  async record(
-    manager: EntityManager,
-    ctx: { account: { id: string }; bearer: RequestContext['bearer']; requestId: string | null },
-    event: string,
-    resource: { type: string; id: string },
-    metadata: Record<string, unknown> | null = null,
-  ): Promise<void> {
-    const bearer = bearerReference(ctx.bearer);
+  async record(manager: EntityManager, ctx: EventContext, event: string, resource: { type: string; id: string }, metadata: Record<string, unknown> | null = null): Promise<void> {
+    const row = eventRow(ctx, event, resource, metadata);
     await manager.getRepository(EventLog).insert({
-      accountId: ctx.account.id,
-      event,
-      resourceType: resource.type,
-      resourceId: resource.id,
-      bearerType: bearer?.type ?? null,
-      bearerId: bearer?.id ?? null,
-      requestId: ctx.requestId,
+      accountId: row[0],
+      event: row[1],
+      resourceType: row[2],
+      resourceId: row[3],
+      bearerType: row[4],
+      bearerId: row[5],
+      requestId: row[6],
       metadata: metadata as never,
     });
   }
@@ -40,24 +44,22 @@ export class EventsService {
    * Records an event of a read (`release.upgraded`, served to installed software on every poll):
    * committed before the answer is sent, so the next request sees it, but without waiting for
    * the WAL flush (`synchronous_commit = off` for this statement's implicit transaction only: one
-   * round trip, rolled back whole on an error). A
-   * PostgreSQL crash may lose the last fraction of a second of such events; no write of the
-   * catalog or of credentials goes this way.
+   * round trip, rolled back whole on an error). A PostgreSQL crash may lose the last fraction of
+   * a second of such events; no write of the catalog or of credentials goes this way. Concurrent
+   * reads share statements: an event recorded while another statement is out goes, with every
+   * other such event, into the next one, which the caller awaits (see GroupedRuns).
    */
-  async recordRead(
-    ctx: { account: { id: string }; bearer: RequestContext['bearer']; requestId: string | null },
-    event: string,
-    resource: { type: string; id: string },
-    metadata: Record<string, unknown> | null = null,
-  ): Promise<void> {
-    const bearer = bearerReference(ctx.bearer);
-    const values = [ctx.account.id, event, resource.type, resource.id, bearer?.type ?? null, bearer?.id ?? null, ctx.requestId, metadata === null ? null : JSON.stringify(metadata)];
-    const literals = values.map((value) => (value === null ? 'NULL' : pg.escapeLiteral(value)));
+  async recordRead(ctx: EventContext, event: string, resource: { type: string; id: string }, metadata: Record<string, unknown> | null = null): Promise<void> {
+    await this.reads.call('events', eventRow(ctx, event, resource, metadata));
+  }
+
+  private readonly reads = new GroupedRuns<string, EventRow, void>(async (_key, rows) => {
+    const values = rows.map((row) => `(${row.map((value) => (value === null ? 'NULL' : pg.escapeLiteral(value))).join(', ')})`);
     await poolOf(this.db).query(
       `SELECT set_config('synchronous_commit', 'off', true);
-       INSERT INTO event_logs (account_id, event, resource_type, resource_id, bearer_type, bearer_id, request_id, metadata) VALUES (${literals.join(', ')})`,
+       INSERT INTO event_logs (account_id, event, resource_type, resource_id, bearer_type, bearer_id, request_id, metadata) VALUES ${values.join(', ')}`,
     );
-  }
+  });
 
   async list(ctx: RequestContext, query: ListQuery): Promise<[EventLog[], number]> {
     const qb = paged(

@@ -20,6 +20,9 @@ import { TauriService } from '../upgrades/tauri.service.js';
 import { upgradeDocument } from '../upgrades/upgrades.controller.js';
 import { UpgradesService } from '../upgrades/upgrades.service.js';
 
+/** What of an Express application the hot path needs to stand in front of it. */
+export type ExpressApp = { request: object; response: object; handle(req: Request, res: Response, callback?: NextFunction): void };
+
 /** One hot route: its path, the route pattern it is logged as (Nest's own), and how it is served. */
 interface HotRoute {
   pattern: RegExp;
@@ -93,27 +96,50 @@ export class HotPath {
   }
 
   /**
-   * The Express middleware, mounted after the request id, request log and error style ones;
-   * its handlers count among those shutdown waits for.
+   * Puts the hot path in front of the Express application: a request it owns gets what Express
+   * gives every request (its request and response prototypes, then the application's `early`
+   * middleware: request id, request log, error style) and is served here; any other goes to
+   * Express, untouched. Its handlers count among those shutdown waits for.
    */
-  middleware(inFlight: InFlightHandlers) {
-    return (req: Request, res: Response, next: NextFunction): void => this.handle(inFlight, req, res, next);
+  mount(express: ExpressApp, early: ReadonlyArray<(req: Request, res: Response, next: NextFunction) => void>, inFlight: InFlightHandlers): void {
+    const handle = express.handle.bind(express);
+    express.handle = (req: Request, res: Response, callback?: NextFunction) => {
+      const taken = this.match(req);
+      if (!taken) return handle(req, res, callback);
+      // What Express's application and router set on every request before its middleware.
+      req.res = res;
+      res.req = req;
+      Object.setPrototypeOf(req, express.request);
+      Object.setPrototypeOf(res, express.response);
+      res.locals ??= Object.create(null);
+      req.originalUrl ??= req.url;
+      req.baseUrl = '';
+      (req as Request & { route: { path: string } }).route = { path: taken.route.route };
+      void inFlight.track(async () => {
+        try {
+          for (const middleware of early) middleware(req, res, () => undefined);
+        } catch (error) {
+          return answerError(this.logger, req, res, error);
+        }
+        await this.serve(taken.route, req, res, taken.params);
+      });
+    };
   }
 
-  private handle(inFlight: InFlightHandlers, req: Request, res: Response, next: NextFunction): void {
-    if ((req.method !== 'GET' && req.method !== 'HEAD') || hasContent(req)) return next();
-    const path = req.path;
-    if (!path.startsWith('/v1/accounts/')) return next();
+  /** The hot route a request goes to, with its decoded parameters; null for anything Nest must see. */
+  private match(req: Request): { route: HotRoute; params: string[] } | null {
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || hasContent(req)) return null;
+    const url = req.url ?? '';
+    if (!url.startsWith('/v1/accounts/')) return null;
+    const query = url.indexOf('?');
+    const path = query < 0 ? url : url.slice(0, query);
     for (const route of this.routes) {
       const match = route.pattern.exec(path);
       if (!match) continue;
       const params = decodeAll(match.slice(1));
-      if (!params || !this.ownsParams(route, params)) return next();
-      (req as Request & { route: { path: string } }).route = { path: route.route };
-      void inFlight.track(() => this.serve(route, req, res, params));
-      return;
+      return params && this.ownsParams(route, params) ? { route, params } : null;
     }
-    next();
+    return null;
   }
 
   /** Only what Nest would route to the same handler with the same parameters. */

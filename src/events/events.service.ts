@@ -9,16 +9,22 @@ import { EventLog } from '../database/entities/event-log.entity.js';
 import { poolOf } from '../database/pool.js';
 import { GroupedRuns } from '../common/grouped-runs.js';
 
-type EventContext = { account: { id: string }; bearer: RequestContext['bearer']; requestId: string | null };
-/** An event's columns, in event_logs' order: account, event, resource type and id, bearer type and id, request id, metadata (JSON). */
-type EventRow = [string, string, string, string, string | null, string | null, string | null, string | null];
+export const EVENT_FILTERS = ['event', 'resource'] as const;
 
-function eventRow(ctx: EventContext, event: string, resource: { type: string; id: string }, metadata: Record<string, unknown> | null): EventRow {
+/** Who and what an event is recorded for. */
+type EventContext = { account: { id: string }; bearer: RequestContext['bearer']; requestId: string | null };
+
+/** The columns of an event row, in the order `eventRow` gives their values. */
+const EVENT_COLUMNS = ['account_id', 'event', 'resource_type', 'resource_id', 'bearer_type', 'bearer_id', 'request_id', 'metadata'] as const;
+
+/** The values of one event row, as text (metadata as JSON) or null; both ways of recording insert these. */
+function eventRow(ctx: EventContext, event: string, resource: { type: string; id: string }, metadata: Record<string, unknown> | null): (string | null)[] {
   const bearer = bearerReference(ctx.bearer);
   return [ctx.account.id, event, resource.type, resource.id, bearer?.type ?? null, bearer?.id ?? null, ctx.requestId, metadata === null ? null : JSON.stringify(metadata)];
 }
 
-export const EVENT_FILTERS = ['event', 'resource'] as const;
+/** The INSERT of event rows, each a parenthesized list of values written as given (placeholders or literals). */
+const insertEvents = (rows: string[]) => `INSERT INTO event_logs (${EVENT_COLUMNS.join(', ')}) VALUES ${rows.join(', ')}`;
 
 /** The append-only event log (SPEC §8.3). */
 @Injectable()
@@ -26,18 +32,15 @@ export class EventsService {
   constructor(private readonly db: DataSource) {}
 
   /** Records an event; pass the transaction's manager so the event commits with the change. */
-  async record(manager: EntityManager, ctx: EventContext, event: string, resource: { type: string; id: string }, metadata: Record<string, unknown> | null = null): Promise<void> {
-    const row = eventRow(ctx, event, resource, metadata);
-    await manager.getRepository(EventLog).insert({
-      accountId: row[0],
-      event: row[1],
-      resourceType: row[2],
-      resourceId: row[3],
-      bearerType: row[4],
-      bearerId: row[5],
-      requestId: row[6],
-      metadata: metadata as never,
-    });
+  async record(
+    manager: EntityManager,
+    ctx: EventContext,
+    event: string,
+    resource: { type: string; id: string },
+    metadata: Record<string, unknown> | null = null,
+  ): Promise<void> {
+    const values = eventRow(ctx, event, resource, metadata);
+    await manager.query(insertEvents([`(${values.map((_, i) => `$${i + 1}`).join(', ')})`]), values);
   }
 
   /**
@@ -47,18 +50,17 @@ export class EventsService {
    * round trip, rolled back whole on an error). A PostgreSQL crash may lose the last fraction of
    * a second of such events; no write of the catalog or of credentials goes this way. Concurrent
    * reads share statements: an event recorded while another statement is out goes, with every
-   * other such event, into the next one, which the caller awaits (see GroupedRuns).
+   * other such event, into the next one, which the caller awaits (see GroupedRuns). The two
+   * statements go as one simple query (no parameters), so the values are written as escaped
+   * literals.
    */
   async recordRead(ctx: EventContext, event: string, resource: { type: string; id: string }, metadata: Record<string, unknown> | null = null): Promise<void> {
     await this.reads.call('events', eventRow(ctx, event, resource, metadata));
   }
 
-  private readonly reads = new GroupedRuns<string, EventRow, void>(async (_key, rows) => {
+  private readonly reads = new GroupedRuns<string, (string | null)[], void>(async (_key, rows) => {
     const values = rows.map((row) => `(${row.map((value) => (value === null ? 'NULL' : pg.escapeLiteral(value))).join(', ')})`);
-    await poolOf(this.db).query(
-      `SELECT set_config('synchronous_commit', 'off', true);
-       INSERT INTO event_logs (account_id, event, resource_type, resource_id, bearer_type, bearer_id, request_id, metadata) VALUES ${values.join(', ')}`,
-    );
+    await poolOf(this.db).query(`SELECT set_config('synchronous_commit', 'off', true); ${insertEvents(values)}`);
   });
 
   async list(ctx: RequestContext, query: ListQuery): Promise<[EventLog[], number]> {

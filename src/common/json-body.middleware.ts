@@ -29,7 +29,7 @@ function verifyUtf8(_req: unknown, _res: unknown, bytes: Buffer, encoding: strin
 const parse = express.json({ type: JSON_TYPES, limit: JSON_BODY_LIMIT, strict: true, verify: verifyUtf8 });
 
 /** A request that carries bytes: a positive Content-Length, or a chunked body. */
-export function hasContent(req: Request): boolean {
+function hasContent(req: Request): boolean {
   const length = req.headers['content-length'];
   return length !== undefined ? Number(length) > 0 : req.headers['transfer-encoding'] !== undefined;
 }

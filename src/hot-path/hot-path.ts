@@ -6,7 +6,6 @@ import type { RequestContext } from '../auth/decorators.js';
 import { answerError } from '../common/exception.filter.js';
 import { InFlightHandlers } from '../common/in-flight.js';
 import { checkUrl } from '../common/input-safety.js';
-import { hasContent } from '../common/json-body.middleware.js';
 import { prepareDocument } from '../common/jsonapi.interceptor.js';
 import { LOGGER } from '../common/logger.js';
 import { stateOf } from '../common/request-context.js';
@@ -115,22 +114,31 @@ export class HotPath {
       req.originalUrl ??= req.url;
       req.baseUrl = '';
       (req as Request & { route: { path: string } }).route = { path: taken.route.route };
-      void inFlight.track(async () => {
-        try {
-          for (const middleware of early) middleware(req, res, () => undefined);
-        } catch (error) {
-          return answerError(this.logger, req, res, error);
-        }
-        await this.serve(taken.route, req, res, taken.params);
-      });
+      inFlight
+        .track(async () => {
+          try {
+            for (const middleware of early) middleware(req, res, () => undefined);
+          } catch (error) {
+            return answerError(this.logger, req, res, error);
+          }
+          await this.serve(taken.route, req, res, taken.params);
+        })
+        .catch((error: unknown) => {
+          // Answering the error failed too: end the exchange rather than the process.
+          this.logger.error({ requestId: stateOf(req)?.requestId, err: error instanceof Error ? error.message : String(error) }, 'hot path: could not answer');
+          res.destroy();
+        });
     };
   }
 
   /** The hot route a request goes to, with its decoded parameters; null for anything Nest must see. */
   private match(req: Request): { route: HotRoute; params: string[] } | null {
-    if ((req.method !== 'GET' && req.method !== 'HEAD') || hasContent(req)) return null;
+    if (req.method !== 'GET' && req.method !== 'HEAD') return null;
+    // Any declared body, even an empty one, goes through Nest's body parser and its refusals.
+    if (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) return null;
     const url = req.url ?? '';
-    if (!url.startsWith('/v1/accounts/')) return null;
+    // A '#' makes Express cut the path there (the rest is a fragment): Nest routes it.
+    if (!url.startsWith('/v1/accounts/') || url.includes('#')) return null;
     const query = url.indexOf('?');
     const path = query < 0 ? url : url.slice(0, query);
     for (const route of this.routes) {

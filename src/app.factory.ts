@@ -1,3 +1,5 @@
+import { HotPath, type ExpressApp } from './hot-path/hot-path.js';
+import { InFlightHandlers } from './common/in-flight.js';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
@@ -36,11 +38,10 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
     app.set('query parser', 'simple');
     // Which hops may name the client in X-Forwarded-For: the address rate limits count by (SPEC §8.4).
     app.set('trust proxy', config.trustProxy);
-    app.use(
-      requestIdMiddleware,
-      requestLogMiddleware(logger),
-      errorStyleByPath(ERROR_STYLES),
-    );
+    // What every request goes through first; the hot path, in front of Express, applies it too.
+    const early = [requestIdMiddleware, requestLogMiddleware(logger), errorStyleByPath(ERROR_STYLES)];
+    app.use(...early);
+    app.get(HotPath).mount(app.getHttpAdapter().getInstance() as unknown as ExpressApp, early, app.get(InFlightHandlers));
     mountOpenApi(app);
     answerClientErrors(app.getHttpServer(), ERROR_STYLES);
     await app.init();

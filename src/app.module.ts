@@ -4,6 +4,7 @@ import { AccountsModule } from './accounts/accounts.module.js';
 import { ArtifactsModule } from './artifacts/artifacts.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { KeyshelfExceptionFilter } from './common/exception.filter.js';
+import { HotPathModule } from './hot-path/hot-path.module.js';
 import { InFlightHandlers } from './common/in-flight.js';
 import { JsonBodyMiddleware } from './common/json-body.middleware.js';
 import { JsonApiInterceptor } from './common/jsonapi.interceptor.js';
@@ -48,6 +49,7 @@ export class AppModule implements NestModule {
         UpgradesModule,
         PypiModule,
         GenericModule,
+        HotPathModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: KeyshelfExceptionFilter },

@@ -4,6 +4,7 @@ import { isUuid } from '../common/ids.js';
 import type { ChangeSerials } from '../database/change-serials.js';
 import { Account } from '../database/entities/account.entity.js';
 import { poolOf } from '../database/pool.js';
+import { GroupedRuns } from '../common/grouped-runs.js';
 
 interface AccountRow {
   id: string;
@@ -26,19 +27,27 @@ export class AccountsRepository {
 
   /**
    * The account and its change serials, in one indexed query: every request starts here, and
-   * every in-process cache it then consults is checked against these serials.
+   * every in-process cache it then consults is checked against these serials. Concurrent
+   * requests for the same account share reads (see GroupedRuns): each gets the answer of a read
+   * sent after it arrived, so a write committed before a request began is always seen, and under
+   * load one round trip serves every request that arrived while the previous one was out.
    */
   async findWithSerials(idOrSlug: string): Promise<{ account: Account; serials: ChangeSerials } | null> {
     const byId = isUuid(idOrSlug);
-    const { rows } = await poolOf(this.db).query<AccountRow>(
-      `SELECT a.id, a.slug, a.name, a.created_at, a.updated_at, s.auth_serial, s.catalog_serial
-       FROM accounts a LEFT JOIN account_serials s ON s.account_id = a.id
-       WHERE ${byId ? 'a.id = $1' : 'lower(a.slug) = lower($1)'}`,
-      [byId ? idOrSlug.toLowerCase() : idOrSlug],
-    );
-    const row = rows[0];
+    const row = await this.reads.call(byId ? idOrSlug.toLowerCase() : idOrSlug, undefined);
     if (!row) return null;
+    // Each request gets its own objects: nothing one handler does to them reaches another.
     const account = Object.assign(new Account(), { id: row.id, slug: row.slug, name: row.name, createdAt: row.created_at, updatedAt: row.updated_at });
     return { account, serials: { auth: row.auth_serial ?? 1, catalog: row.catalog_serial ?? 1 } };
   }
+
+  private readonly reads = new GroupedRuns<string, undefined, AccountRow | undefined>(async (idOrSlug) => {
+    const { rows } = await poolOf(this.db).query<AccountRow>(
+      `SELECT a.id, a.slug, a.name, a.created_at, a.updated_at, s.auth_serial, s.catalog_serial
+       FROM accounts a LEFT JOIN account_serials s ON s.account_id = a.id
+       WHERE ${isUuid(idOrSlug) ? 'a.id = $1' : 'lower(a.slug) = lower($1)'}`,
+      [idOrSlug],
+    );
+    return rows[0];
+  });
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager, type SelectQueryBuilder } from 'typeorm';
-import { ReleaseRules, scopeVisibleArtifacts } from '../auth/access/release.access.js';
+import { ReleaseRules } from '../auth/access/release.access.js';
 import type { RequestContext } from '../auth/decorators.js';
 import { attributePointer, Errors, isUniqueViolation, relationshipPointer } from '../common/errors.js';
 import { deleteFound, forWrite } from '../common/unique.js';
@@ -13,6 +13,7 @@ import { Release } from '../database/entities/release.entity.js';
 import { EventsService } from '../events/events.service.js';
 import { channelSet, findRelease, lockRelease, narrowReleases, type ReleaseNarrowing } from '../releases/release-queries.js';
 import { BLOB_STORE, type BlobStore } from '../storage/blob-store.js';
+import { visibleArtifacts } from './artifact-queries.js';
 import { checkFilename, parseChecksum, resolveFiletype } from './artifact-rules.js';
 import type { CreateArtifactAttributes, UpdateArtifactAttributes } from './dto/artifact-attributes.js';
 
@@ -33,12 +34,7 @@ export class ArtifactsService {
 
   /** Visible artifacts as `a`, joined to their release as `ar` for filters and order. */
   visibleArtifacts(ctx: RequestContext, manager: EntityManager = this.db.manager): SelectQueryBuilder<Artifact> {
-    const qb = manager
-      .getRepository(Artifact)
-      .createQueryBuilder('a')
-      .innerJoin(Release, 'ar', 'ar.id = a.release_id')
-      .where('a.account_id = :account', { account: ctx.account.id });
-    return scopeVisibleArtifacts(qb, 'a', ctx.bearer);
+    return visibleArtifacts(manager, ctx);
   }
 
   /** Applies release, product, package and channel filters; false when a named release is not visible. */

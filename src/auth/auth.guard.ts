@@ -27,7 +27,15 @@ export class AuthGuard implements CanActivate {
     const accountParam = req.params?.account;
     if (typeof accountParam !== 'string') return true; // health, docs: not account-scoped
     const meta = <T>(key: string) => this.reflector.getAllAndOverride<T>(key, [context.getHandler(), context.getClass()]);
+    await this.admit(req, accountParam, { public: meta<boolean>(PUBLIC_ROUTE) ?? false, allowed: meta<BearerKind[]>(ALLOWED_BEARERS), passwordLogin: meta<boolean>(PASSWORD_LOGIN) ?? false });
+    return true;
+  }
 
+  /**
+   * Resolves the account and the bearer into the request's state, or throws: what every route
+   * under /v1/accounts/{account} goes through, whether Nest routed it or the hot path took it.
+   */
+  async admit(req: Request, accountParam: string, route: RouteAccess): Promise<void> {
     const state = stateOf(req);
     const found = await this.accounts.findWithSerials(accountParam);
     if (!found) throw Errors.notFound('account');
@@ -35,24 +43,30 @@ export class AuthGuard implements CanActivate {
     state.account = account;
     state.serials = serials;
 
-    const credentials = parseCredentials(req.header('authorization'));
-    if (credentials.scheme === 'password' && meta<boolean>(PASSWORD_LOGIN)) {
+    const credentials = parseCredentials(req.headers.authorization);
+    if (credentials.scheme === 'password' && route.passwordLogin) {
       state.passwordLogin = { email: credentials.email, password: credentials.password };
-      return true; // the route's own guard verifies the password
+      return; // the route's own guard verifies the password
     }
     const bearer = await this.authenticator.authenticate(account, credentials, serials);
     state.bearer = bearer;
     if (bearer.kind === 'anonymous') {
-      if (meta<boolean>(PUBLIC_ROUTE)) return true;
+      if (route.public) return;
       throw new DomainError(401, 'TOKEN_MISSING', 'Authentication is required: send a token');
     }
     // SPEC §4: a read answers 200 or 404, never 403; a write this kind of bearer may never do is
     // a 403 here, before the body is read, so that no answer tells it which related records exist.
-    const allowed = meta<BearerKind[]>(ALLOWED_BEARERS);
+    const allowed = route.allowed;
     if (allowed && !allowed.includes(bearerKind(bearer))) {
       if (req.method === 'GET' || req.method === 'HEAD') throw Errors.notFound();
       throw Errors.forbidden(`A ${bearerKind(bearer)} bearer may not do this`);
     }
-    return true;
   }
+}
+
+/** What a route declares about its callers (see decorators.ts). */
+export interface RouteAccess {
+  public: boolean;
+  allowed?: BearerKind[];
+  passwordLogin?: boolean;
 }

@@ -6,7 +6,7 @@ import { Authenticator } from './authenticator.service.js';
 
 @Module({
   imports: [AccountsModule],
-  providers: [Authenticator, { provide: APP_GUARD, useClass: AuthGuard }],
-  exports: [Authenticator],
+  providers: [Authenticator, AuthGuard, { provide: APP_GUARD, useExisting: AuthGuard }],
+  exports: [Authenticator, AuthGuard],
 })
 export class AuthModule {}

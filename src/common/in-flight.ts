@@ -13,12 +13,22 @@ export class InFlightHandlers implements NestInterceptor {
 
   intercept(_context: unknown, next: CallHandler): Observable<unknown> {
     this.running += 1;
-    return next.handle().pipe(
-      finalize(() => {
-        this.running -= 1;
-        if (this.running === 0) for (const resolve of this.idle.splice(0)) resolve();
-      }),
-    );
+    return next.handle().pipe(finalize(() => this.done()));
+  }
+
+  /** The same, for a handler that runs outside Nest's pipeline (the hot path). */
+  async track<T>(handler: () => Promise<T>): Promise<T> {
+    this.running += 1;
+    try {
+      return await handler();
+    } finally {
+      this.done();
+    }
+  }
+
+  private done(): void {
+    this.running -= 1;
+    if (this.running === 0) for (const resolve of this.idle.splice(0)) resolve();
   }
 
   /** Resolves true once no handler runs, or false after `timeoutMs`. */

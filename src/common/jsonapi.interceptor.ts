@@ -12,13 +12,15 @@ export class JsonApiInterceptor implements NestInterceptor {
     const req = http.getRequest<Request>();
     const res = http.getResponse<Response>();
     return next.handle().pipe(
-      map((result: unknown) => {
-        if (!(result instanceof JsonApiDocument)) return result;
-        res.status(result.status);
-        for (const [name, value] of Object.entries(result.headers)) res.setHeader(name, value);
-        res.setHeader('Content-Type', jsonApiMediaType(req));
-        return result.body;
-      }),
+      map((result: unknown) => (result instanceof JsonApiDocument ? prepareDocument(req, res, result) : result)),
     );
   }
+}
+
+/** Sets a document's status and headers with the negotiated media type; returns the body to send. */
+export function prepareDocument(req: Request, res: Response, document: JsonApiDocument): JsonApiDocument['body'] {
+  res.status(document.status);
+  for (const [name, value] of Object.entries(document.headers)) res.setHeader(name, value);
+  res.setHeader('Content-Type', jsonApiMediaType(req));
+  return document.body;
 }

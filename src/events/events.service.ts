@@ -7,8 +7,24 @@ import { paged, singleFilter, type ListQuery } from '../common/list-query.js';
 import { isUuid } from '../common/ids.js';
 import { EventLog } from '../database/entities/event-log.entity.js';
 import { poolOf } from '../database/pool.js';
+import { GroupedRuns } from '../common/grouped-runs.js';
 
 export const EVENT_FILTERS = ['event', 'resource'] as const;
+
+/** Who and what an event is recorded for. */
+type EventContext = { account: { id: string }; bearer: RequestContext['bearer']; requestId: string | null };
+
+/** The columns of an event row, in the order `eventRow` gives their values. */
+const EVENT_COLUMNS = ['account_id', 'event', 'resource_type', 'resource_id', 'bearer_type', 'bearer_id', 'request_id', 'metadata'] as const;
+
+/** The values of one event row, as text (metadata as JSON) or null; both ways of recording insert these. */
+function eventRow(ctx: EventContext, event: string, resource: { type: string; id: string }, metadata: Record<string, unknown> | null): (string | null)[] {
+  const bearer = bearerReference(ctx.bearer);
+  return [ctx.account.id, event, resource.type, resource.id, bearer?.type ?? null, bearer?.id ?? null, ctx.requestId, metadata === null ? null : JSON.stringify(metadata)];
+}
+
+/** The INSERT of event rows, each a parenthesized list of values written as given (placeholders or literals). */
+const insertEvents = (rows: string[]) => `INSERT INTO event_logs (${EVENT_COLUMNS.join(', ')}) VALUES ${rows.join(', ')}`;
 
 /** The append-only event log (SPEC §8.3). */
 @Injectable()
@@ -18,46 +34,34 @@ export class EventsService {
   /** Records an event; pass the transaction's manager so the event commits with the change. */
   async record(
     manager: EntityManager,
-    ctx: { account: { id: string }; bearer: RequestContext['bearer']; requestId: string | null },
+    ctx: EventContext,
     event: string,
     resource: { type: string; id: string },
     metadata: Record<string, unknown> | null = null,
   ): Promise<void> {
-    const bearer = bearerReference(ctx.bearer);
-    await manager.getRepository(EventLog).insert({
-      accountId: ctx.account.id,
-      event,
-      resourceType: resource.type,
-      resourceId: resource.id,
-      bearerType: bearer?.type ?? null,
-      bearerId: bearer?.id ?? null,
-      requestId: ctx.requestId,
-      metadata: metadata as never,
-    });
+    const values = eventRow(ctx, event, resource, metadata);
+    await manager.query(insertEvents([`(${values.map((_, i) => `$${i + 1}`).join(', ')})`]), values);
   }
 
   /**
    * Records an event of a read (`release.upgraded`, served to installed software on every poll):
    * committed before the answer is sent, so the next request sees it, but without waiting for
    * the WAL flush (`synchronous_commit = off` for this statement's implicit transaction only: one
-   * round trip, rolled back whole on an error). A
-   * PostgreSQL crash may lose the last fraction of a second of such events; no write of the
-   * catalog or of credentials goes this way.
+   * round trip, rolled back whole on an error). A PostgreSQL crash may lose the last fraction of
+   * a second of such events; no write of the catalog or of credentials goes this way. Concurrent
+   * reads share statements: an event recorded while another statement is out goes, with every
+   * other such event, into the next one, which the caller awaits (see GroupedRuns). The two
+   * statements go as one simple query (no parameters), so the values are written as escaped
+   * literals.
    */
-  async recordRead(
-    ctx: { account: { id: string }; bearer: RequestContext['bearer']; requestId: string | null },
-    event: string,
-    resource: { type: string; id: string },
-    metadata: Record<string, unknown> | null = null,
-  ): Promise<void> {
-    const bearer = bearerReference(ctx.bearer);
-    const values = [ctx.account.id, event, resource.type, resource.id, bearer?.type ?? null, bearer?.id ?? null, ctx.requestId, metadata === null ? null : JSON.stringify(metadata)];
-    const literals = values.map((value) => (value === null ? 'NULL' : pg.escapeLiteral(value)));
-    await poolOf(this.db).query(
-      `SELECT set_config('synchronous_commit', 'off', true);
-       INSERT INTO event_logs (account_id, event, resource_type, resource_id, bearer_type, bearer_id, request_id, metadata) VALUES (${literals.join(', ')})`,
-    );
+  async recordRead(ctx: EventContext, event: string, resource: { type: string; id: string }, metadata: Record<string, unknown> | null = null): Promise<void> {
+    await this.reads.call('events', eventRow(ctx, event, resource, metadata));
   }
+
+  private readonly reads = new GroupedRuns<string, (string | null)[], void>(async (_key, rows) => {
+    const values = rows.map((row) => `(${row.map((value) => (value === null ? 'NULL' : pg.escapeLiteral(value))).join(', ')})`);
+    await poolOf(this.db).query(`SELECT set_config('synchronous_commit', 'off', true); ${insertEvents(values)}`);
+  });
 
   async list(ctx: RequestContext, query: ListQuery): Promise<[EventLog[], number]> {
     const qb = paged(

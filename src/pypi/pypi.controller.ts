@@ -54,7 +54,7 @@ const UPLOAD_DOC: OperationDoc = {
   description: 'Errors are plain text with the message as the HTTP reason phrase (twine prints it): 409 `File already exists` or `File name has been used before`.',
 };
 
-function send(res: Response, answer: PypiResponse): void {
+export function writePypi(res: Response, answer: PypiResponse): void {
   res.status(answer.status).set(answer.headers).send(answer.body);
 }
 
@@ -75,7 +75,7 @@ export class PypiController {
   @ApiDoc(INDEX_DOC)
   @ApiOperation({ summary: 'PEP 503/691 index of the projects with a file visible to the bearer (HTML or JSON by Accept)' })
   async projects(@Ctx() ctx: RequestContext, @Req() req: Request, @Res() res: Response) {
-    send(res, await this.index.index(ctx, req, {}));
+    writePypi(res, await this.index.index(ctx, req, {}));
   }
 
   @Get('simple/:project')
@@ -83,7 +83,7 @@ export class PypiController {
   @ApiDoc(PROJECT_DOC)
   @ApiOperation({ summary: 'PEP 503/691 project page: every visible file (401/403 when hidden, 307 upstream when unknown)' })
   async project(@Ctx() ctx: RequestContext, @Param('project') project: string, @Req() req: Request, @Res() res: Response) {
-    send(res, await this.index.project(ctx, req, {}, project));
+    writePypi(res, await this.index.project(ctx, req, {}, project));
   }
 
   @Get('files/:sha256/*filename')
@@ -91,7 +91,7 @@ export class PypiController {
   @ApiDoc(FILE_DOC)
   @ApiOperation({ summary: 'GitLab-style file download by sha256: 303 to a signed URL, with the artifact’s access rules' })
   async file(@Ctx() ctx: RequestContext, @Param('sha256') sha256: string, @Param('filename') filename: string[], @Req() req: Request, @Res() res: Response) {
-    send(res, await this.index.file(ctx, req, {}, sha256, filename.join('/')));
+    writePypi(res, await this.index.file(ctx, req, {}, sha256, filename.join('/')));
   }
 
   @Post()
@@ -125,7 +125,7 @@ export class ProductPypiController {
   @ApiDoc(INDEX_DOC)
   @ApiOperation({ summary: "PEP 503/691 index of the product's projects with a file visible to the bearer" })
   async projects(@Ctx() ctx: RequestContext, @Param('product') product: string, @Req() req: Request, @Res() res: Response) {
-    send(res, await this.index.index(ctx, req, { productRef: product }));
+    writePypi(res, await this.index.index(ctx, req, { productRef: product }));
   }
 
   @Get('simple/:project')
@@ -133,7 +133,7 @@ export class ProductPypiController {
   @ApiDoc(PROJECT_DOC)
   @ApiOperation({ summary: "PEP 503/691 project page of one of the product's projects" })
   async project(@Ctx() ctx: RequestContext, @Param('product') product: string, @Param('project') project: string, @Req() req: Request, @Res() res: Response) {
-    send(res, await this.index.project(ctx, req, { productRef: product }, project));
+    writePypi(res, await this.index.project(ctx, req, { productRef: product }, project));
   }
 
   @Get('files/:sha256/*filename')
@@ -141,7 +141,7 @@ export class ProductPypiController {
   @ApiDoc(FILE_DOC)
   @ApiOperation({ summary: "GitLab-style file download by sha256 within the product's projects" })
   async file(@Ctx() ctx: RequestContext, @Param('product') product: string, @Param('sha256') sha256: string, @Param('filename') filename: string[], @Req() req: Request, @Res() res: Response) {
-    send(res, await this.index.file(ctx, req, { productRef: product }, sha256, filename.join('/')));
+    writePypi(res, await this.index.file(ctx, req, { productRef: product }, sha256, filename.join('/')));
   }
 
   @Post()

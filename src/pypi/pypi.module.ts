@@ -13,5 +13,6 @@ import { PypiUploadService } from './upload.service.js';
   imports: [ArtifactsModule, ProductsModule],
   controllers: [PypiController, ProductPypiController],
   providers: [SimpleIndexService, PypiUploadService],
+  exports: [SimpleIndexService],
 })
 export class PypiModule {}

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
+import { DataSource } from 'typeorm';
 import { ArtifactTransfer } from '../artifacts/artifact-transfer.service.js';
 import { ArtifactsService } from '../artifacts/artifacts.service.js';
 import { answerScope } from '../auth/access/answer-cache.js';
@@ -9,13 +10,13 @@ import { noneMatch } from '../common/conditional.js';
 import { SerialCache } from '../database/change-serials.js';
 import { DomainError, Errors } from '../common/errors.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { ArtifactMetadata } from '../database/entities/artifact-metadata.entity.js';
 import { Package } from '../database/entities/package.entity.js';
 import { PackagesService } from '../products/packages.service.js';
 import { ProductsService } from '../products/products.service.js';
 import { SignedUrls } from '../storage/signed-urls.js';
 import { negotiatePage } from './negotiation.js';
 import { pep440OfSemver } from './pep440.js';
+import { indexProjects, projectFiles } from './simple-queries.js';
 import { renderIndex, renderProject, type PageFile, type RenderedPage } from './simple-page.js';
 
 /** An answer of the PyPI routes, written as is by the controllers. */
@@ -74,6 +75,7 @@ export class SimpleIndexService {
     private readonly packages: PackagesService,
     private readonly products: ProductsService,
     private readonly urls: SignedUrls,
+    private readonly db: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -90,18 +92,13 @@ export class SimpleIndexService {
   }
 
   private async renderIndex(ctx: RequestContext, type: ReturnType<typeof negotiatePage>, scope: IndexScope): Promise<RenderedPage> {
-    const qb = this.artifacts
-      .visibleArtifacts(ctx)
-      .innerJoin(Package, 'pkg', 'pkg.id = ar.package_id')
-      .andWhere(`pkg.engine = 'pypi' AND a.status = 'UPLOADED'`)
-      .select('pkg.key', 'key')
-      .distinct(true)
-      .orderBy('pkg.key');
+    let productId: string | undefined;
     if (scope.productRef !== undefined) {
       const product = await this.products.findVisible(ctx, scope.productRef);
       if (!product) throw Errors.notFound('product');
-      qb.andWhere('pkg.product_id = :indexProduct', { indexProduct: product.id });
+      productId = product.id;
     }
+    const qb = indexProjects(this.db.manager, ctx, productId);
     const rows = await qb.getRawMany<{ key: string }>();
     return renderIndex(type, rows.map((row) => row.key));
   }
@@ -189,24 +186,9 @@ export class SimpleIndexService {
     return { status: 307, headers: { Location: location, 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache' }, body: 'Temporary Redirect\n' };
   }
 
-  /** Every visible file of the project, in version order: one indexed query, no per-file lookups. */
+  /** Every visible file of the project, in version order: one query that reads the project's own releases and files only. */
   private async files(ctx: RequestContext, origin: string, pkg: Package): Promise<PageFile[]> {
-    const rows = await this.artifacts
-      .visibleArtifacts(ctx)
-      .leftJoin(ArtifactMetadata, 'm', 'm.artifact_id = a.id')
-      .andWhere(`ar.package_id = :pagePackage AND a.status = 'UPLOADED'`, { pagePackage: pkg.id })
-      .select('a.id', 'id')
-      .addSelect('a.filename', 'filename')
-      .addSelect('a.sha256', 'sha256')
-      .addSelect('a.size', 'size')
-      .addSelect('a.created_at', 'created')
-      .addSelect('ar.version', 'version')
-      .addSelect('ar.status', 'status')
-      .addSelect('m.requires_python', 'requires_python')
-      .addSelect('m.sha256', 'metadata_sha256')
-      .orderBy('ar.sort_key')
-      .addOrderBy('a.filename')
-      .getRawMany<FileRow>();
+    const rows = await projectFiles(this.db.manager, ctx, pkg.id).getRawMany<FileRow>();
     const base = `${origin}/v1/accounts/${ctx.account.id}/artifacts`;
     const versions = new Map<string, string | null>();
     return rows.map((row) => {

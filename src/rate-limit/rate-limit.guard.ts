@@ -39,11 +39,16 @@ export class RateLimitGuard implements CanActivate {
     const req = context.switchToHttp().getRequest<Request>();
     const segment = req.params?.account;
     if (!this.limits.enabled || typeof segment !== 'string') return true;
-    const res = context.switchToHttp().getResponse<Response>();
+    await this.admit(req, context.switchToHttp().getResponse<Response>(), segment, this.reflector.get<boolean>(TOKEN_CREATION, context.getHandler()) ?? false);
+    return true;
+  }
 
+  /** Charges the request to its budgets, or throws 429: for every limited route, routed by Nest or by the hot path. */
+  async admit(req: Request, res: Response, segment: string, tokenCreation: boolean): Promise<void> {
+    if (!this.limits.enabled) return;
     const key = `${this.accountKey(segment, req, res)}:${addressKey(req.ip)}`;
-    const budgets: Budget[] = [budgetOf(parseCredentials(req.header('authorization')))];
-    if (this.reflector.get<boolean>(TOKEN_CREATION, context.getHandler())) budgets.push('token-creation');
+    const budgets: Budget[] = [budgetOf(parseCredentials(req.headers.authorization))];
+    if (tokenCreation) budgets.push('token-creation');
     const charges = await Promise.all(budgets.map((budget) => this.limits.charge(budget, key)));
 
     writeHeaders(res, charges);
@@ -62,7 +67,6 @@ export class RateLimitGuard implements CanActivate {
         writeHeaders(answer, charges);
       },
     };
-    return true;
   }
 
   /** The account's id when this process has seen the segment resolve; learned from the auth guard. */

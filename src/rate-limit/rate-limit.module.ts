@@ -5,6 +5,7 @@ import { RateLimits } from './rate-limits.service.js';
 
 /** SPEC §8.4. Imported before AuthModule: global guards run in the order their modules are scanned. */
 @Module({
-  providers: [RateLimits, { provide: APP_GUARD, useClass: RateLimitGuard }],
+  providers: [RateLimits, RateLimitGuard, { provide: APP_GUARD, useExisting: RateLimitGuard }],
+  exports: [RateLimitGuard],
 })
 export class RateLimitModule {}

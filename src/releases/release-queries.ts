@@ -1,5 +1,5 @@
 import type { EntityManager, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
-import { scopeVisibleReleases } from '../auth/access/release.access.js';
+import { scopeVisibleReleases, type ReleaseScopeOptions } from '../auth/access/release.access.js';
 import type { RequestContext } from '../auth/decorators.js';
 import { Errors } from '../common/errors.js';
 import { isUuid } from '../common/ids.js';
@@ -16,9 +16,9 @@ export interface ReleaseNarrowing {
 }
 
 /** The bearer's visible releases of the account, as `r` (SPEC §4). */
-export function visibleReleases(manager: EntityManager, ctx: RequestContext): SelectQueryBuilder<Release> {
+export function visibleReleases(manager: EntityManager, ctx: RequestContext, scope?: ReleaseScopeOptions): SelectQueryBuilder<Release> {
   const qb = manager.getRepository(Release).createQueryBuilder('r').where('r.account_id = :account', { account: ctx.account.id });
-  return scopeVisibleReleases(qb, 'r', ctx.bearer);
+  return scopeVisibleReleases(qb, 'r', ctx.bearer, scope);
 }
 
 export function narrowReleases<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, narrowing: ReleaseNarrowing, alias = 'r'): SelectQueryBuilder<T> {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { access, constants, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -28,9 +28,17 @@ export class FsBlobStore implements BlobStore {
     await mkdir(this.tmp, { recursive: true });
     const temp = join(this.tmp, `${randomUUID()}.part`);
     const hashing = new HashingLimiter(options.maxBytes, options.sha512);
+    const file = createWriteStream(temp, { flags: 'wx', mode: 0o600, highWaterMark: 1024 * 1024 });
     try {
-      await pipeline(source, hashing, createWriteStream(temp, { flags: 'wx', mode: 0o600, highWaterMark: 1024 * 1024 }));
+      await pipeline(source, hashing, file);
     } catch (error) {
+      // The pipeline fails as soon as one stream does, which can be before the write stream has
+      // even opened (and so created) the file, on the thread pool: a source that failed before or
+      // early while staging (a body cut where its file part begins, a client gone, 413). Removing
+      // the file then races with its creation and can leave it behind (SPEC §7). The write stream
+      // is destroyed with the pipeline and closes once its open has finished; remove after that.
+      file.destroy();
+      await closed(file);
       await rm(temp, { force: true });
       throw error;
     }
@@ -104,4 +112,10 @@ export class FsBlobStore implements BlobStore {
       return false;
     }
   }
+}
+
+/** Resolves once the stream has closed (its descriptor, if it opened one, closed with it). */
+function closed(stream: WriteStream): Promise<void> {
+  if (stream.closed) return Promise.resolve();
+  return new Promise((resolve) => stream.once('close', () => resolve()));
 }

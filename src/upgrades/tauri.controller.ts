@@ -36,12 +36,12 @@ export class TauriController {
   })
   @ApiOperation({ summary: 'Tauri update check: ?platform=&arch=&version=[&channel=][&constraint=][&bundle_type=] → 200 {version,url,signature,pub_date,notes} or 204' })
   async check(@Ctx() ctx: RequestContext, @Param('package') pkg: string, @Query() raw: Raw, @Req() req: Request, @Res() res: Response) {
-    answer(res, await this.tauri.check(ctx, pkg, raw, this.urls.origin(req), req.method !== 'HEAD'));
+    writeUpdate(res, await this.tauri.check(ctx, pkg, raw, this.urls.origin(req), req.method !== 'HEAD'));
   }
 }
 
 /** Plain JSON, never compressed or transformed on the way (the updater parses it as is). */
-function answer(res: Response, update: TauriUpdate | null): void {
+export function writeUpdate(res: Response, update: TauriUpdate | null): void {
   res.setHeader('Cache-Control', 'no-store, no-transform');
   if (!update) {
     res.status(204).end();

@@ -24,7 +24,7 @@ const UPGRADE: Body = {
   },
 };
 
-const upgradeDocument = ({ current, next }: Upgrade) =>
+export const upgradeDocument = ({ current, next }: Upgrade) =>
   new JsonApiDocument({ data: serializeRelease(next), meta: { current: current.version, next: next.version } });
 
 /**

@@ -16,5 +16,6 @@ export const TAURI_PATH = /^\/v1\/accounts\/[^/]+\/engines\/tauri\/[^/]+\/?$/i;
   imports: [EventsModule, ProductsModule],
   controllers: [UpgradesController, TauriController],
   providers: [UpgradesService, TauriService],
+  exports: [UpgradesService, TauriService],
 })
 export class UpgradesModule {}

@@ -144,6 +144,16 @@ describe('the common layer: documents, errors, lists, request ids (SPEC §1.2–
       await t.as(bearer(devToken)).get(`${acme.base}/event-logs/${events.body.data[0].id}`).expect(404);
     });
 
+    it('records a write with its resource, its bearer, its request id and its metadata as JSON', async () => {
+      const user = await admin().post(`${acme.base}/users`).send(doc('users', { email: 'logged@acme.test' })).expect(201);
+      const patched = await admin().patch(`${acme.base}/users/${user.body.data.id}`).send(doc('users', { name: "O'Brien" })).expect(200);
+      const events = await admin().get(`${acme.base}/event-logs?event=user.updated&resource=${user.body.data.id}`).expect(200);
+      expect(events.body.data).toHaveLength(1);
+      expect(events.body.data[0].attributes).toMatchObject({ event: 'user.updated', metadata: { changed: ['name'] }, requestId: patched.headers['x-request-id'] });
+      expect(events.body.data[0].relationships.resource.data).toEqual({ type: 'users', id: user.body.data.id });
+      expect(events.body.data[0].relationships.bearer.data.type).toBe('users');
+    });
+
     it('filters by event and by resource; a resource that is no id gives an empty list', async () => {
       const users = await admin().get(`${acme.base}/event-logs?event=user.created&page[size]=100`).expect(200);
       expect(users.body.data.every((e: { attributes: { event: string } }) => e.attributes.event === 'user.created')).toBe(true);

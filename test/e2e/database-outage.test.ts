@@ -80,7 +80,11 @@ describe('database outage', () => {
 
     await admin(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
     const cut = Date.now();
-    await admin(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${name}' AND pid <> pg_backend_pid()`);
+    // The server's connections first, the lock holder last: ending the lock first would let a
+    // waiting query finish in the moment before its own connection is ended.
+    const { rows: lockHolder } = await locker.query('SELECT pg_backend_pid() AS pid');
+    await admin(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${name}' AND pid <> pg_backend_pid() AND pid <> ${Number(lockHolder[0].pid)}`);
+    await admin(`SELECT pg_terminate_backend(${Number(lockHolder[0].pid)})`);
     const answers = await Promise.all(inFlight);
     for (const answer of answers) {
       expect(answer.status).toBe(503);

@@ -50,12 +50,13 @@ export class EventsService {
    * round trip, rolled back whole on an error). A PostgreSQL crash may lose the last fraction of
    * a second of such events; no write of the catalog or of credentials goes this way. Concurrent
    * reads share statements: an event recorded while another statement is out goes, with every
-   * other such event, into the next one, which the caller awaits (see GroupedRuns). The two
+   * other such event of the same account, into the next one, which the caller awaits (see
+   * GroupedRuns): a statement that fails fails only requests of that account. The two
    * statements go as one simple query (no parameters), so the values are written as escaped
    * literals.
    */
   async recordRead(ctx: EventContext, event: string, resource: { type: string; id: string }, metadata: Record<string, unknown> | null = null): Promise<void> {
-    await this.reads.call('events', eventRow(ctx, event, resource, metadata));
+    await this.reads.call(ctx.account.id, eventRow(ctx, event, resource, metadata));
   }
 
   private readonly reads = new GroupedRuns<string, (string | null)[], void>(async (_key, rows) => {

@@ -1,4 +1,5 @@
 import { jest } from '@jest/globals';
+import { connect, type AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { AuthGuard } from '../../src/auth/auth.guard.js';
 import { poolOf } from '../../src/database/pool.js';
@@ -192,5 +193,49 @@ describe('hot path', () => {
     );
     expect(rows.map((row) => row.request_id)).toEqual(ids);
     for (const row of rows) expect(row.metadata).toEqual({ current: '1.0.0', next: '1.1.0' });
+  });
+
+  describe('raw request targets and bodies a client library would rewrite', () => {
+    let port: number;
+    beforeAll(async () => {
+      const server = t.app.getHttpServer();
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      port = (server.address() as AddressInfo).port;
+    });
+
+    /** One request as raw bytes; the status line and body (the request id left out). */
+    const raw = (head: string) =>
+      new Promise<{ status: string; body: string }>((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1');
+        const chunks: Buffer[] = [];
+        socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+        socket.on('error', reject);
+        socket.on('close', () => {
+          const [headPart, ...rest] = Buffer.concat(chunks).toString('latin1').split('\r\n\r\n');
+          resolve({ status: headPart.split('\r\n')[0], body: rest.join('\r\n\r\n').replace(/"id":"[0-9a-f-]{36}"/, '"id":"…"') });
+        });
+        socket.write(head, 'latin1');
+      });
+    const get = (target: string, headers = '') => `GET ${target} HTTP/1.1\r\nHost: keyshelf.test\r\nConnection: close\r\n${headers}\r\n`;
+
+    it.each([
+      ['an upgrade lookup with a "#" in its path', () => `${acme.base}/releases/1.0.0#x/upgrade?product=app`],
+      ['a PyPI index with a "#" in its account segment', () => `/v1/accounts/acme#x/engines/pypi/simple/`],
+    ])('%s: the same answer as the full pipeline', async (_name, target) => {
+      const hot = await raw(get(target()));
+      const full = await throughNest(() => raw(get(target())));
+      expect(hot).toEqual(full);
+    });
+
+    it.each([
+      ['gzip-encoded', 'Content-Type: application/json\r\nContent-Encoding: gzip\r\nContent-Length: 0\r\n'],
+      ['latin1', 'Content-Type: application/json; charset=latin1\r\nContent-Length: 0\r\n'],
+    ])('a GET with an empty %s JSON body: the same answer as the full pipeline', async (_name, headers) => {
+      const target = `${acme.base}/releases/1.0.0/upgrade?product=app`;
+      const hot = await raw(get(target, headers));
+      const full = await throughNest(() => raw(get(target, headers)));
+      expect(hot.status).toBe(full.status);
+      expect(hot.status).not.toMatch(/ 200 /);
+    });
   });
 });

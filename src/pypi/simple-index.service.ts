@@ -140,9 +140,9 @@ export class SimpleIndexService {
       const { visible, hasFiles } = await this.packages.exposure(ctx, pkg);
       if (!visible || hasFiles) throw hidden(ctx);
     }
-    const rendered = renderProject(type, pkg.key, files);
+    const rendered = renderProject(type, pkg.key, files, etag ?? undefined);
     if (!variant || !serial || !etag) return { page: rendered, cacheable: false };
-    return { page: this.pages.set(variant.key, serial, { ...rendered, etag }), cacheable: true };
+    return { page: this.pages.set(variant.key, serial, rendered), cacheable: true };
   }
 
   /**

@@ -28,11 +28,14 @@ export interface RenderedPage {
 const API_VERSION = '1.1';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-const escape = (text: string) => text.replace(/[&<>"']/g, (c) => ESCAPES[c]);
+const SPECIAL = /[&<>"']/;
+/** HTML-escaped; most names and URLs have nothing to escape, and are returned as they are. */
+const escape = (text: string) => (SPECIAL.test(text) ? text.replace(/[&<>"']/g, (c) => ESCAPES[c]) : text);
 
-function rendered(type: PageType, text: string): RenderedPage {
+/** The page's bytes, with the given ETag or else one over the bytes (hashing a large page costs milliseconds). */
+function rendered(type: PageType, text: string, etag?: string): RenderedPage {
   const body = Buffer.from(text, 'utf8');
-  return { type, body, etag: `"${createHash('sha256').update(body).digest('base64url')}"` };
+  return { type, body, etag: etag ?? `"${createHash('sha256').update(body).digest('base64url')}"` };
 }
 
 function html(title: string, lines: string[]): string {
@@ -98,7 +101,7 @@ export function renderIndex(type: PageType, projects: string[]): RenderedPage {
  * `data-core-metadata` and the older `data-dist-info-metadata`; JSON only `core-metadata` (pip
  * 22.3–23.1 crash on a `dist-info-metadata` key).
  */
-export function renderProject(type: PageType, name: string, files: PageFile[]): RenderedPage {
+export function renderProject(type: PageType, name: string, files: PageFile[], etag?: string): RenderedPage {
   if (type === PYPI_JSON) {
     const versions = [...new Set(files.map((f) => f.version).filter((v) => v !== null))];
     const entries = files.map((f) => ({
@@ -111,7 +114,7 @@ export function renderProject(type: PageType, name: string, files: PageFile[]): 
       yanked: f.yanked,
       ...(f.metadataSha256 ? { 'core-metadata': { sha256: f.metadataSha256 } } : {}),
     }));
-    return rendered(type, JSON.stringify({ meta: { 'api-version': API_VERSION }, name, versions, files: entries }));
+    return rendered(type, JSON.stringify({ meta: { 'api-version': API_VERSION }, name, versions, files: entries }), etag);
   }
   const anchors = files.map((f) => {
     const attributes = [`href="${escape(`${f.url}#sha256=${f.sha256}`)}"`];
@@ -120,5 +123,5 @@ export function renderProject(type: PageType, name: string, files: PageFile[]): 
     if (f.yanked) attributes.push('data-yanked=""');
     return `<a ${attributes.join(' ')}>${escape(f.filename)}</a>`;
   });
-  return rendered(type, html(`Links for ${name}`, anchors));
+  return rendered(type, html(`Links for ${name}`, anchors), etag);
 }

@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { connect, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { AuthGuard } from '../../src/auth/auth.guard.js';
 import { poolOf } from '../../src/database/pool.js';
@@ -7,6 +7,7 @@ import { HotPath } from '../../src/hot-path/hot-path.js';
 import { basic, bearer, createAccount, startApp, type TestAccount, type TestApp } from '../support/app.js';
 import { catalog } from '../support/catalog.js';
 import { twineFields, twineForm, wheel, wheelName } from '../support/pypi.js';
+import { rawExchange } from '../support/raw-http.js';
 import { releaseFixtures } from '../support/releases.js';
 
 /**
@@ -204,18 +205,10 @@ describe('hot path', () => {
     });
 
     /** One request as raw bytes; the status line and body (the request id left out). */
-    const raw = (head: string) =>
-      new Promise<{ status: string; body: string }>((resolve, reject) => {
-        const socket = connect(port, '127.0.0.1');
-        const chunks: Buffer[] = [];
-        socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-        socket.on('error', reject);
-        socket.on('close', () => {
-          const [headPart, ...rest] = Buffer.concat(chunks).toString('latin1').split('\r\n\r\n');
-          resolve({ status: headPart.split('\r\n')[0], body: rest.join('\r\n\r\n').replace(/"id":"[0-9a-f-]{36}"/, '"id":"…"') });
-        });
-        socket.write(head, 'latin1');
-      });
+    const raw = async (head: string) => {
+      const [headPart, ...rest] = (await rawExchange(port, head)).split('\r\n\r\n');
+      return { status: headPart.split('\r\n')[0], body: rest.join('\r\n\r\n').replace(/"id":"[0-9a-f-]{36}"/, '"id":"…"') };
+    };
     const get = (target: string, headers = '') => `GET ${target} HTTP/1.1\r\nHost: keyshelf.test\r\nConnection: close\r\n${headers}\r\n`;
 
     it.each([

@@ -1,8 +1,9 @@
-import { connect, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { basic, bearer, createAccount, startApp, type TestAccount, type TestApp } from '../support/app.js';
 import { catalog } from '../support/catalog.js';
 import { genericUrl } from '../support/generic.js';
 import { twineFields, twineForm, wheel, wheelName } from '../support/pypi.js';
+import { rawExchange } from '../support/raw-http.js';
 import { binary, localPath, sha256 } from '../support/upload.js';
 
 /**
@@ -38,16 +39,7 @@ describe('protocol edges', () => {
   afterAll(() => t.close());
 
   /** One request on a raw socket, as written; the whole answer as text. */
-  const raw = (head: string) =>
-    new Promise<string>((resolve, reject) => {
-      const socket = connect(port, '127.0.0.1');
-      const chunks: Buffer[] = [];
-      socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-      socket.on('error', reject);
-      // The server closes after the answer (HTTP/1.0, or Connection: close); a half-close would abort the request.
-      socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
-      socket.write(head);
-    });
+  const raw = (head: string) => rawExchange(port, head);
 
   describe('If-None-Match: lists, weak comparison and * (RFC 9110 §13.1.2)', () => {
     const conditions = (tag: string) => [`"other", ${tag}`, `W/${tag}`, `"a",W/${tag} , "b"`, '*'];
@@ -165,18 +157,8 @@ describe('protocol edges', () => {
   });
 
   describe('requests the HTTP parser refuses answer in the style of their route (SPEC §1.3)', () => {
-    /** Writes `head` (and `body`), half-closes when `halfClose`, and reads the answer to the end. */
-    const refused = (text: string, halfClose: boolean) =>
-      new Promise<string>((resolve, reject) => {
-        const socket = connect(port, '127.0.0.1');
-        const chunks: Buffer[] = [];
-        socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-        socket.on('error', reject);
-        socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
-        socket.write(text, () => {
-          if (halfClose) setTimeout(() => socket.end(), 50);
-        });
-      });
+    /** Writes `text`, half-closes when `halfClose`, and reads the answer to the end. */
+    const refused = (text: string, halfClose: boolean) => rawExchange(port, text, { halfClose });
     const contentType = (answer: string) => /\r\nContent-Type: ([^\r]+)/i.exec(answer)?.[1];
 
     it('a twine upload cut short by a half-close: a plain-text 400', async () => {

@@ -38,3 +38,20 @@ export const head = (requestLine: string, headers: Record<string, string | numbe
   `${requestLine}\r\n${Object.entries(headers)
     .map(([name, value]) => `${name}: ${value}\r\n`)
     .join('')}\r\n`;
+
+/**
+ * Writes `text` exactly as given on a fresh connection and reads the whole answer until the
+ * server closes (send `Connection: close` or HTTP/1.0). With `halfClose`, the client ends its
+ * side 50 ms after writing, as a client that gave up sending would.
+ */
+export const rawExchange = (port: number, text: string, options: { halfClose?: boolean } = {}) =>
+  new Promise<string>((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    socket.write(text, 'latin1', () => {
+      if (options.halfClose) setTimeout(() => socket.end(), 50);
+    });
+  });

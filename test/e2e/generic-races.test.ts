@@ -8,6 +8,7 @@ import { bearer, createAccount, startApp, type TestAccount, type TestApp } from 
 import { catalog } from '../support/catalog.js';
 import { genericUrl } from '../support/generic.js';
 import { binary } from '../support/upload.js';
+import { someoneWaits } from '../support/database.js';
 
 /**
  * A generic PUT racing a delete of its version, with the interleavings forced: a second
@@ -22,15 +23,6 @@ describe('generic registry: publishes and deletes of one version interleaved (Po
   const url = (...segments: string[]) => genericUrl(acme, ...segments);
   const releaseOf = async (key: string, version: string): Promise<string | undefined> =>
     (await t.db.query('SELECT r.id FROM releases r JOIN packages p ON p.id = r.package_id WHERE p.key = $1 AND r.version = $2', [key, version]))[0]?.id;
-  /** Resolves once another backend of this database waits for a lock. */
-  const someoneWaits = async () => {
-    for (let i = 0; i < 200; i += 1) {
-      const { rows } = await other.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
-      if (rows[0].n > 0) return;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    throw new Error('no request ever waited for the lock');
-  };
 
   beforeAll(async () => {
     t = await startApp({ SWEEP_INTERVAL_SECONDS: '0' }, { embedded: false });
@@ -50,7 +42,7 @@ describe('generic registry: publishes and deletes of one version interleaved (Po
     await other.query('BEGIN');
     await other.query('SELECT 1 FROM releases WHERE id = $1 FOR UPDATE', [doomed]);
     const publishing = admin().put(url('tool', '1.0.0', 'new.bin')).send('new').then((res) => res);
-    await someoneWaits();
+    await someoneWaits(other);
     await other.query('DELETE FROM releases WHERE id = $1', [doomed]);
     await other.query('COMMIT');
     const res = await publishing;
@@ -73,7 +65,7 @@ describe('generic registry: publishes and deletes of one version interleaved (Po
       [acme.id, release],
     );
     const deleting = admin().delete(url('keep', '1.0.0', 'last.bin')).then((res) => res);
-    await someoneWaits();
+    await someoneWaits(other);
     await other.query('COMMIT');
     expect((await deleting).status).toBe(204);
     expect(await releaseOf('keep', '1.0.0')).toBe(release);
@@ -96,7 +88,7 @@ describe('generic registry: publishes and deletes of one version interleaved (Po
       [acme.id, release, key],
     );
     const deleting = admin().delete(url('drop', '1.0.0')).then((res) => res);
-    await someoneWaits();
+    await someoneWaits(other);
     await other.query('COMMIT');
     expect((await deleting).status).toBe(204);
     expect(await releaseOf('drop', '1.0.0')).toBeUndefined();

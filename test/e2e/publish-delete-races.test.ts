@@ -4,6 +4,7 @@ import { basic, bearer, createAccount, startApp, type TestAccount, type TestApp 
 import { catalog } from '../support/catalog.js';
 import { footprint, genericUrl } from '../support/generic.js';
 import { twineFields, twineForm } from '../support/pypi.js';
+import { someoneWaits } from '../support/database.js';
 
 /**
  * An engine upload (twine, generic PUT) racing the delete of its package, with the interleaving
@@ -17,14 +18,6 @@ describe('engine uploads racing the delete of their package (PostgreSQL)', () =>
   let productAuth: string;
   let other: pg.Client;
   const admin = () => t.as(bearer(acme.adminToken));
-  const someoneWaits = async () => {
-    for (let i = 0; i < 200; i += 1) {
-      const { rows } = await other.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
-      if (rows[0].n > 0) return;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    throw new Error('no request ever waited for the lock');
-  };
   const packageId = async (key: string) => (await t.db.query('SELECT id FROM packages WHERE key = $1', [key]))[0]?.id as string | undefined;
 
   beforeAll(async () => {
@@ -47,7 +40,7 @@ describe('engine uploads racing the delete of their package (PostgreSQL)', () =>
     await other.query('BEGIN');
     await other.query('SELECT 1 FROM packages WHERE id = $1 FOR UPDATE', [id]);
     const uploading = upload().then((res) => res);
-    await someoneWaits();
+    await someoneWaits(other);
     await other.query('DELETE FROM packages WHERE id = $1', [id]);
     await other.query('COMMIT');
     return uploading;

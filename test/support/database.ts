@@ -30,3 +30,13 @@ export async function dropTestDatabase(url: string): Promise<void> {
   if (!/^keyshelf_test_[0-9a-f]+$/.test(name)) throw new Error(`refusing to drop ${name}`);
   await withAdmin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
 }
+
+/** Resolves once a backend of `client`'s database waits for a lock (a request held by a test's lock). */
+export async function someoneWaits(client: pg.Client): Promise<void> {
+  for (let i = 0; i < 200; i += 1) {
+    const { rows } = await client.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+    if (rows[0].n > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error('no request ever waited for the lock');
+}

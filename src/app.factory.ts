@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
 import { answerClientErrors } from './common/client-error.js';
 import { type ErrorStyleRule, errorStyleByPath } from './common/error-style.js';
+import { KeyshelfExpressAdapter } from './common/express-adapter.js';
 import { createLogger, PinoNestLogger, requestLogMiddleware } from './common/logger.js';
 import { requestIdMiddleware } from './common/request-id.middleware.js';
 import type { AppConfig } from './config/config.js';
@@ -29,7 +30,7 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
   const secretKey = await resolveSecretKey(config.secretKey, config.dataDir);
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, statementTimeoutMs: config.databaseStatementTimeoutMs });
   try {
-    const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, database, logger, secretKey }), {
+    const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, database, logger, secretKey }), new KeyshelfExpressAdapter(), {
       bodyParser: false,
       logger: new PinoNestLogger(logger),
       abortOnError: false,

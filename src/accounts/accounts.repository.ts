@@ -42,12 +42,15 @@ export class AccountsRepository {
   }
 
   private readonly reads = new GroupedRuns<string, undefined, AccountRow | undefined>(async (idOrSlug) => {
-    const { rows } = await poolOf(this.db).query<AccountRow>(
-      `SELECT a.id, a.slug, a.name, a.created_at, a.updated_at, s.auth_serial, s.catalog_serial
+    const byId = isUuid(idOrSlug);
+    // A named statement: each connection parses and plans it once, not on every request.
+    const { rows } = await poolOf(this.db).query<AccountRow>({
+      name: byId ? 'keyshelf_account_by_id' : 'keyshelf_account_by_slug',
+      text: `SELECT a.id, a.slug, a.name, a.created_at, a.updated_at, s.auth_serial, s.catalog_serial
        FROM accounts a LEFT JOIN account_serials s ON s.account_id = a.id
-       WHERE ${isUuid(idOrSlug) ? 'a.id = $1' : 'lower(a.slug) = lower($1)'}`,
-      [idOrSlug],
-    );
+       WHERE ${byId ? 'a.id = $1' : 'lower(a.slug) = lower($1)'}`,
+      values: [idOrSlug],
+    });
     return rows[0];
   });
 }

@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
 import type { TokenKind } from '../database/entities/token.entity.js';
 
 const PREFIXES: Record<TokenKind, string> = {
@@ -31,7 +31,14 @@ export function tokenDigest(raw: string): string {
 
 /** License keys may be chosen by people, so they are stored as an HMAC keyed by the server secret. */
 export function keyDigest(secret: string, key: string): string {
-  return createHmac('sha256', secret).update(key, 'utf8').digest('hex');
+  return createHmac('sha256', hmacKey(secret)).update(key, 'utf8').digest('hex');
+}
+
+/** The secret as a key object, made once (the server has one secret): HMAC over a string makes one per call. */
+let secretKey: { secret: string; key: KeyObject } | null = null;
+function hmacKey(secret: string): KeyObject {
+  if (secretKey?.secret !== secret) secretKey = { secret, key: createSecretKey(Buffer.from(secret, 'utf8')) };
+  return secretKey.key;
 }
 
 export const SECRET_KEY = Symbol('SECRET_KEY');

@@ -44,6 +44,23 @@ describe('GroupedRuns', () => {
     await expect(fourth).resolves.toBe('run 3');
   });
 
+  it('lets callers that come in the turn a run ends join the next run', async () => {
+    const { runs, work } = controlledWork();
+    const grouped = new GroupedRuns(work);
+    const first = grouped.call('a', 1);
+    const second = grouped.call('a', 2);
+    runs[0].finish('run 1');
+    await expect(first).resolves.toBe('run 1');
+    // Still in the turn that saw run 1 end (its answer and the requests read with it): no run is out yet.
+    const third = grouped.call('a', 3);
+    expect(runs).toHaveLength(1);
+    await tick();
+    expect(runs.map((run) => run.items)).toEqual([[1], [2, 3]]);
+    runs[1].finish('run 2');
+    await expect(second).resolves.toBe('run 2');
+    await expect(third).resolves.toBe('run 2');
+  });
+
   it('keeps keys apart', async () => {
     const { runs, work } = controlledWork();
     const grouped = new GroupedRuns(work);

@@ -8,8 +8,10 @@ interface Pending<I, R> {
 /**
  * Runs `work` at most once at a time per key, and lets concurrent callers share runs without
  * ever getting an answer older than their own call: a call made while no run is in flight starts
- * one at once; a call made while one is in flight joins the next run, which starts as soon as
- * the current one ends and carries the items of every call that joined it. Every caller thus
+ * one at once; a call made while one is in flight joins the next run, which starts once the
+ * current one has ended and the event loop has handled the input already waiting (the requests
+ * that arrived with its answer join it too), and carries the items of every call that joined it.
+ * Every caller thus
  * gets the result of a run that *started after it called* — what a fresh read needs (a write
  * committed before the call is seen) and what a write needs (its item is in the statement it
  * awaits) — while under load one database round trip serves every request that arrived during
@@ -59,7 +61,10 @@ export class GroupedRuns<K, I, R> {
       slot.next = null;
       this.run(key, slot, next.items).then(next.resolve, next.reject);
     };
-    running.then(after, after);
+    // Started from the loop's check phase: every request read in the same turn as this run's
+    // answer joins the next run instead of waiting for the one after it.
+    const later = () => void setImmediate(after);
+    running.then(later, later);
     return running;
   }
 }

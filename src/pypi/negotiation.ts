@@ -32,6 +32,17 @@ export function negotiatePage(accept: string | undefined, format: unknown): Page
     if (!chosen) throw new DomainError(400, 'PARAMETER_INVALID', `format must be one of ${Object.keys(OFFERED).join(', ')}`, { parameter: 'format' });
     return OFFERED[chosen];
   }
+  const known = accept === undefined ? undefined : NEGOTIATED.get(accept);
+  if (known) return known;
   const chosen = new Negotiator({ headers: accept === undefined ? {} : { accept } }).mediaType(Object.keys(OFFERED));
-  return chosen ? OFFERED[chosen] : TEXT_HTML;
+  const type = chosen ? OFFERED[chosen] : TEXT_HTML;
+  if (accept !== undefined && accept.length <= 512) {
+    // An installer sends the same Accept on every request: negotiated once. Bounded: emptied when full.
+    if (NEGOTIATED.size >= 256) NEGOTIATED.clear();
+    NEGOTIATED.set(accept, type);
+  }
+  return type;
 }
+
+/** `Accept` values already negotiated, and their page type. */
+const NEGOTIATED = new Map<string, PageType>();

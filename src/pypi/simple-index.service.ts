@@ -86,8 +86,9 @@ export class SimpleIndexService {
     const serial = ctx.serials && `${ctx.serials.catalog}:${ctx.serials.auth}`;
     if (variant === null || !serial) return page(req, await this.renderIndex(ctx, type, scope));
     // Only what this instance rendered for this view answers a 304: an ETag names no permission.
-    const etag = `"${variant.tag}.${serial.replace(':', '.')}"`;
-    const rendered = this.pages.get(variant.key, serial) ?? this.pages.set(variant.key, serial, { ...(await this.renderIndex(ctx, type, scope)), etag });
+    const rendered =
+      this.pages.get(variant.key, serial) ??
+      this.pages.set(variant.key, serial, { ...(await this.renderIndex(ctx, type, scope)), etag: `"${variant.tag()}.${serial.replace(':', '.')}"` });
     return page(req, rendered);
   }
 
@@ -130,9 +131,9 @@ export class SimpleIndexService {
     if (pkg.engine !== 'pypi') throw Errors.notFound('project');
     const variant = this.variant(ctx, ['project', type, scope.productRef ?? null, origin, pkg.id]);
     const serial = ctx.serials && `${packageSerial}:${ctx.serials.auth}`;
-    const etag = variant && serial ? `"${variant.tag}.${serial.replace(':', '.')}"` : null;
     const cached = variant && serial ? this.pages.get(variant.key, serial) : undefined;
     if (cached) return { page: cached, cacheable: true };
+    const etag = variant && serial ? `"${variant.tag()}.${serial.replace(':', '.')}"` : null;
     // Not cached here yet: checked in full (a product in the URL, visibility), then rendered once.
     if (scope.productRef !== undefined && pkg.productId !== (await this.products.idOf(ctx, scope.productRef))) throw Errors.notFound('project');
     const files = await this.files(ctx, origin, pkg);
@@ -147,13 +148,14 @@ export class SimpleIndexService {
 
   /**
    * The cache key of a page for this bearer's scope, and the ETag's stable part: a digest, so
-   * that no bearer's id shows in a header. Null when the bearer's view is not cached.
+   * that no bearer's id shows in a header (computed only to render). Null when the bearer's view
+   * is not cached.
    */
-  private variant(ctx: RequestContext, parts: unknown[]): { key: string; tag: string } | null {
+  private variant(ctx: RequestContext, parts: unknown[]): { key: string; tag: () => string } | null {
     const scope = answerScope(ctx);
     if (scope === null) return null;
     const key = `${scope}|${JSON.stringify(parts)}`;
-    return { key, tag: createHash('sha256').update(`${RENDERING}|${key}`).digest('base64url').slice(0, 22) };
+    return { key, tag: () => createHash('sha256').update(`${RENDERING}|${key}`).digest('base64url').slice(0, 22) };
   }
 
   /** GitLab's `files/{sha256}/{filename}`: the artifact's own access rules; a sha256 is no credential. */

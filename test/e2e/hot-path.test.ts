@@ -1,4 +1,5 @@
 import { jest } from '@jest/globals';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { AuthGuard } from '../../src/auth/auth.guard.js';
@@ -148,13 +149,34 @@ describe('hot path', () => {
     }
   });
 
+  it("builds every request and response with Express's prototypes, so that none is moved (hot path and Nest alike)", async () => {
+    const express = t.app.getHttpAdapter().getInstance() as { request: object; response: object };
+    const seen: Array<{ url: string; request: boolean; response: boolean }> = [];
+    const server = t.app.getHttpServer();
+    const listener = (req: IncomingMessage, res: ServerResponse) => {
+      seen.push({ url: req.url ?? '', request: Object.getPrototypeOf(req) === express.request, response: Object.getPrototypeOf(res) === express.response });
+    };
+    server.prependListener('request', listener);
+    try {
+      expect((await t.as(null).get(`${acme.base}/engines/pypi/simple/demo/`)).status).toBe(200);
+      expect((await t.as(adminAuth).get(`${acme.base}/products`)).status).toBe(200);
+    } finally {
+      server.removeListener('request', listener);
+    }
+    expect(seen).toEqual([
+      { url: `${acme.base}/engines/pypi/simple/demo/`, request: true, response: true },
+      { url: `${acme.base}/products`, request: true, response: true },
+    ]);
+  });
+
   /** Counts (and slows down, so that requests surely overlap) the statements whose text contains `marker`. */
   const countStatements = (marker: string) => {
     const pool = poolOf(t.db) as unknown as { query: (...args: unknown[]) => Promise<unknown> };
     const original = pool.query.bind(pool);
     const counted = { calls: 0 };
     const spy = jest.spyOn(pool, 'query').mockImplementation(async (...args: unknown[]) => {
-      if (typeof args[0] === 'string' && args[0].includes(marker)) {
+      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text;
+      if (text?.includes(marker)) {
         counted.calls += 1;
         await delay(150);
       }

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { DataSource } from 'typeorm';
 import { DomainError } from '../common/errors.js';
 import type { Account } from '../database/entities/account.entity.js';
@@ -31,6 +32,7 @@ const invalidKey = () => unauthorized('LICENSE_INVALID', 'The license key is not
 @Injectable()
 export class Authenticator {
   private readonly resolved = new SerialCache<{ bearer: Exclude<Bearer, { kind: 'anonymous' }> }>(10_000);
+  private readonly digests = new LRUCache<string, string>({ max: 10_000 });
 
   constructor(
     private readonly db: DataSource,
@@ -44,7 +46,7 @@ export class Authenticator {
         const byToken = credentials.scheme === 'token';
         const raw = byToken ? credentials.token : credentials.key;
         if (raw === '' || raw.length > (byToken ? 512 : 1024)) throw byToken ? invalidToken() : invalidKey();
-        const digest = byToken ? tokenDigest(raw) : keyDigest(this.secret, raw);
+        const digest = this.digestOf(credentials.scheme, raw);
         const key = `${account.id}|${credentials.scheme}|${digest}`;
         const serial = serials ? String(serials.auth) : null;
         let bearer = serial === null ? undefined : this.resolved.get(key, serial)?.bearer;
@@ -61,6 +63,21 @@ export class Authenticator {
       case 'none':
         return { kind: 'anonymous' };
     }
+  }
+
+  /**
+   * The stored digest of a raw token or key. Installed software sends the same one on every poll:
+   * computed once per credential (an HMAC costs a key object and a hash object on every call), and
+   * kept in process only, bounded, like the bearer it resolves to.
+   */
+  private digestOf(scheme: 'token' | 'license-key', raw: string): string {
+    const key = `${scheme}|${raw}`;
+    let digest = this.digests.get(key);
+    if (digest === undefined) {
+      digest = scheme === 'token' ? tokenDigest(raw) : keyDigest(this.secret, raw);
+      this.digests.set(key, digest);
+    }
+    return digest;
   }
 
   private async byToken(account: Account, digest: string): Promise<Exclude<Bearer, { kind: 'anonymous' }>> {

@@ -5,18 +5,15 @@
 // request pays for its count. Each variant runs ROUNDS times, interleaved; medians count.
 // Runs on PostgreSQL (BENCH_DATABASE_URL, default the local server), in a database of its own;
 // BENCH_REDIS_URL names the Redis (default redis://127.0.0.1:6379).
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
-import pg from 'pg';
+import { benchDatabase, cpuMs, freePort, median, record, run, waitFor } from './lib.mjs';
 
-const run = promisify(execFile);
 const ROUNDS = 3;
 const DURATION_SECONDS = 8;
 const CONNECTIONS = 16;
@@ -29,51 +26,6 @@ const VARIANTS = [
   { name: 'limits on, memory', env: HIGH },
   { name: 'limits on, Redis', env: { ...HIGH, REDIS_URL, REDIS_KEY_PREFIX: PREFIX } },
 ];
-
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-
-async function freePort() {
-  const server = createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function waitFor(url) {
-  for (let i = 0; i < 120; i += 1) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${url} did not answer`);
-}
-
-/** A fresh PostgreSQL database for the run. */
-async function benchDatabase() {
-  const admin = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const name = `keyshelf_bench_${randomUUID().replaceAll('-', '')}`;
-  const sql = async (statement) => {
-    const client = new pg.Client({ connectionString: admin });
-    await client.connect();
-    try {
-      await client.query(statement);
-    } finally {
-      await client.end();
-    }
-  };
-  await sql(`CREATE DATABASE ${name}`);
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  return { env: { DATABASE_URL: url.toString() }, drop: () => sql(`DROP DATABASE ${name}`) };
-}
-
-/** CPU seconds (user + system) the process has used so far, from /proc. */
-async function cpuSeconds(pid) {
-  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-}
 
 /** Starts the server with `env`, runs `work(base, pid)`, stops it. */
 async function withServer(dataDir, database, env, work) {
@@ -133,33 +85,38 @@ async function main() {
   try {
     for (let round = 0; round < ROUNDS; round += 1) {
       for (const variant of VARIANTS) {
-        const result = await withServer(dir, database.env, variant.env, async (base, pid) => {
+        const result = await withServer(dir, { DATABASE_URL: database.url }, variant.env, async (base, pid) => {
           const token = (await readFile(join(dir, 'admin-token'), 'utf8')).trim();
           const url = `${base}/v1/accounts/default/me`;
           await load(url, token, 2); // warm-up
-          const cpuBefore = await cpuSeconds(pid);
+          const cpuBefore = await cpuMs(pid);
           const measured = await load(url, token, DURATION_SECONDS);
           // Server CPU per request: what the limiter adds, less distorted than throughput by
           // whatever else the machine runs.
-          return { ...measured, cpuMicros: ((await cpuSeconds(pid)) - cpuBefore) * 1e6 / measured.requests.total };
+          return { ...measured, cpuMicros: (((await cpuMs(pid)) - cpuBefore) * 1e3) / measured.requests.total };
         });
         if (result.non2xx > 0 || result.errors > 0) throw new Error(`${variant.name}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
         results.get(variant.name).push(result);
       }
     }
-    for (const row of await limiterAlone()) console.log(row);
+    const alone = await limiterAlone();
+    for (const row of alone) console.log(row);
     const baseline = median(results.get('limits off').map((r) => r.requests.average));
+    const measures = [];
     for (const variant of VARIANTS) {
       const rounds = results.get(variant.name);
       const rate = median(rounds.map((r) => r.requests.average));
       const p50 = median(rounds.map((r) => r.latency.p50));
       const p99 = median(rounds.map((r) => r.latency.p99));
       const cpu = median(rounds.map((r) => r.cpuMicros));
-      console.log(
+      const line =
         `GET /me, ${CONNECTIONS} connections, ${variant.name}: ${rate.toFixed(0)} req/s (${((rate / baseline) * 100).toFixed(1)} % of limits off), ` +
-          `server CPU ${cpu.toFixed(0)} µs per request, latency p50 ${p50} ms, p99 ${p99} ms; rounds ${rounds.map((r) => r.requests.average.toFixed(0)).join(', ')} req/s`,
-      );
+        `server CPU ${cpu.toFixed(0)} µs per request, latency p50 ${p50} ms, p99 ${p99} ms; rounds ${rounds.map((r) => r.requests.average.toFixed(0)).join(', ')} req/s`;
+      console.log(line);
+      measures.push(line);
     }
+    // No bar of SPEC §10: recorded as lines, which bench/report.mjs lists.
+    await record('rate-limit', { notes: [...alone, ...measures] });
   } finally {
     const redis = new Redis(REDIS_URL);
     const keys = await redis.keys(`${PREFIX}*`).catch(() => []);

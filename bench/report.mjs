@@ -26,6 +26,10 @@ for (const [scenario, result] of Object.entries(results)) {
     lines.push('', `Cold renders (${scenario}), median of the samples:`, '');
     for (const [name, c] of Object.entries(result.cold)) lines.push(`- ${name}: ${c.ms.toFixed(1)} ms (${c.samples.join(', ')})`);
   }
+  if (result.notes) {
+    lines.push('', `Measured in \`${scenario}\` (no bar):`, '');
+    for (const note of result.notes) lines.push(`- ${note}`);
+  }
   lines.push('', `Machine during \`${scenario}\`: ${result.machine.cpus} × ${result.machine.cpuModel}, ${result.machine.memoryGiB} GiB, Node ${result.machine.node}, PostgreSQL ${result.machine.postgres}, load average ${result.machine.loadavg.join(' / ')} (1/5/15 min) at the end.`);
 }
 console.log(lines.join('\n'));

@@ -42,15 +42,15 @@ export class AccountsRepository {
   }
 
   private readonly reads = new GroupedRuns<string, undefined, AccountRow | undefined>(async (idOrSlug) => {
-    const byId = isUuid(idOrSlug);
-    // A named statement: each connection parses and plans it once, not on every request.
-    const { rows } = await poolOf(this.db).query<AccountRow>({
-      name: byId ? 'keyshelf_account_by_id' : 'keyshelf_account_by_slug',
-      text: `SELECT a.id, a.slug, a.name, a.created_at, a.updated_at, s.auth_serial, s.catalog_serial
+    // Not a named statement: the embedded server's connections share one session, where a name
+    // outlives the connection that prepared it, and a prepared plan fails once a migration
+    // changes a column's type under a running instance (docs/decisions.md).
+    const { rows } = await poolOf(this.db).query<AccountRow>(
+      `SELECT a.id, a.slug, a.name, a.created_at, a.updated_at, s.auth_serial, s.catalog_serial
        FROM accounts a LEFT JOIN account_serials s ON s.account_id = a.id
-       WHERE ${byId ? 'a.id = $1' : 'lower(a.slug) = lower($1)'}`,
-      values: [idOrSlug],
-    });
+       WHERE ${isUuid(idOrSlug) ? 'a.id = $1' : 'lower(a.slug) = lower($1)'}`,
+      [idOrSlug],
+    );
     return rows[0];
   });
 }

@@ -169,6 +169,19 @@ describe('hot path', () => {
     ]);
   });
 
+  it('answers as before once the pool has replaced its database connections (nothing prepared outlives one)', async () => {
+    const page = `${acme.base}/engines/pypi/simple/demo/`;
+    expect((await t.as(null).get(page)).status).toBe(200);
+    // Every connection dropped, as the pool's idle timeout or an error drops one.
+    const pool = poolOf(t.db);
+    const clients = await Promise.all(Array.from({ length: Math.max(1, pool.totalCount) }, () => pool.connect()));
+    for (const client of clients) client.release(true);
+    expect(pool.totalCount).toBe(0);
+    expect((await t.as(null).get(page)).status).toBe(200);
+    expect((await t.as(adminAuth).get(`${acme.base}/products`)).status).toBe(200);
+    expect((await t.as(null).get(page)).status).toBe(200);
+  });
+
   /** Counts (and slows down, so that requests surely overlap) the statements whose text contains `marker`. */
   const countStatements = (marker: string) => {
     const pool = poolOf(t.db) as unknown as { query: (...args: unknown[]) => Promise<unknown> };

@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { isUuid } from '../common/ids.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import type { ChangeSerials } from '../database/change-serials.js';
 import { Account } from '../database/entities/account.entity.js';
 import { poolOf } from '../database/pool.js';
@@ -18,7 +19,20 @@ interface AccountRow {
 
 @Injectable()
 export class AccountsRepository {
-  constructor(private readonly db: DataSource) {}
+  /**
+   * Whether the account read is a prepared (named) statement: on PostgreSQL, parsing and
+   * planning it took about 200 µs of the server's CPU per read, executing it prepared about 45
+   * (docs/performance.md). Not on the embedded server, whose connections share one session,
+   * where a name would outlive the connection that prepared it.
+   */
+  private readonly prepared: boolean;
+
+  constructor(
+    private readonly db: DataSource,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.prepared = config.databaseUrl !== null;
+  }
 
   /** `{account}` in a path is the account's UUID or its slug (SPEC §1.1). */
   async findByIdOrSlug(idOrSlug: string): Promise<Account | null> {
@@ -42,15 +56,25 @@ export class AccountsRepository {
   }
 
   private readonly reads = new GroupedRuns<string, undefined, AccountRow | undefined>(async (idOrSlug) => {
-    // Not a named statement: the embedded server's connections share one session, where a name
-    // outlives the connection that prepared it, and a prepared plan fails once a migration
-    // changes a column's type under a running instance (docs/decisions.md).
-    const { rows } = await poolOf(this.db).query<AccountRow>(
-      `SELECT a.id, a.slug, a.name, a.created_at, a.updated_at, s.auth_serial, s.catalog_serial
+    const byId = isUuid(idOrSlug);
+    const text = `SELECT a.id, a.slug, a.name, a.created_at, a.updated_at, s.auth_serial, s.catalog_serial
        FROM accounts a LEFT JOIN account_serials s ON s.account_id = a.id
-       WHERE ${isUuid(idOrSlug) ? 'a.id = $1' : 'lower(a.slug) = lower($1)'}`,
-      [idOrSlug],
-    );
-    return rows[0];
+       WHERE ${byId ? 'a.id = $1' : 'lower(a.slug) = lower($1)'}`;
+    const pool = poolOf(this.db);
+    if (!this.prepared) return (await pool.query<AccountRow>(text, [idOrSlug])).rows[0];
+    try {
+      return (await pool.query<AccountRow>({ name: byId ? 'keyshelf_account_by_id' : 'keyshelf_account_by_slug', text, values: [idOrSlug] })).rows[0];
+    } catch (error) {
+      // A statement prepared before a migration changed a selected column (a rolling deploy):
+      // the pool has dropped that connection; this read goes unprepared.
+      if (!STALE_STATEMENT.has((error as { code?: string }).code ?? '')) throw error;
+      return (await pool.query<AccountRow>(text, [idOrSlug])).rows[0];
+    }
   });
 }
+
+/**
+ * What PostgreSQL answers a prepared statement that no longer fits the schema or the session:
+ * its plan's result type changed (0A000), its name is taken (42P05) or gone (26000).
+ */
+const STALE_STATEMENT = new Set(['0A000', '42P05', '26000']);

@@ -182,6 +182,22 @@ describe('hot path', () => {
     expect((await t.as(null).get(page)).status).toBe(200);
   });
 
+  it("answers as before when a migration changes the account read's columns under a running instance", async () => {
+    const page = `${acme.base}/engines/pypi/simple/demo/`;
+    const pool = poolOf(t.db);
+    // Every pooled connection has run the account read (prepared, on PostgreSQL).
+    const clients = await Promise.all(Array.from({ length: 3 }, () => pool.connect()));
+    for (const client of clients) client.release();
+    await Promise.all(Array.from({ length: 6 }, () => t.as(null).get(page)));
+    // Another instance's migration changes a column the read returns, then changes it back.
+    for (const type of ['varchar(200)', 'text']) {
+      await t.db.query(`ALTER TABLE accounts ALTER COLUMN name TYPE ${type}`);
+      const answers = await Promise.all(Array.from({ length: 6 }, () => t.as(null).get(page)));
+      expect(answers.map((res) => res.status)).toEqual(Array(6).fill(200));
+      expect((await t.as(adminAuth).get(`${acme.base}/products`)).status).toBe(200);
+    }
+  });
+
   /** Counts (and slows down, so that requests surely overlap) the statements whose text contains `marker`. */
   const countStatements = (marker: string) => {
     const pool = poolOf(t.db) as unknown as { query: (...args: unknown[]) => Promise<unknown> };

@@ -20,6 +20,8 @@ const HTML = 'text/html';
 const JSON_TYPE = 'application/vnd.pypi.simple.v1+json';
 const SERIALS = `SELECT a.id, s.auth_serial, s.catalog_serial FROM accounts a LEFT JOIN account_serials s ON s.account_id = a.id WHERE lower(a.slug) = lower($1)`;
 const COLD_SAMPLES = Number(process.env.BENCH_COLD_SAMPLES ?? 5);
+/** A change made by SQL, not through the API, shows once the coherence window (2 ms by default) has passed. */
+const pastTheWindow = () => new Promise((resolve) => setTimeout(resolve, 10));
 
 /**
  * A bare node:http server answering each path with the bytes and headers Keyshelf answered;
@@ -127,6 +129,7 @@ async function main() {
       const times = [];
       for (let i = 0; i < COLD_SAMPLES; i += 1) {
         await admin.query(`SELECT keyshelf_bump_catalog($1, $2)`, [seeded[slug].account_id, id]);
+        await pastTheWindow();
         const start = process.hrtime.bigint();
         const res = await fetch(`${simple(slug)}/${key}/`, { headers: { ...auth(slug), Accept: accept } });
         const body = await res.arrayBuffer();
@@ -139,6 +142,7 @@ async function main() {
       const times = [];
       for (let i = 0; i < COLD_SAMPLES; i += 1) {
         await admin.query(`SELECT keyshelf_bump_catalog($1, NULL)`, [seeded.big.account_id]);
+        await pastTheWindow();
         const start = process.hrtime.bigint();
         const res = await fetch(`${simple('big')}/`, { headers: auth('big') });
         await res.arrayBuffer();

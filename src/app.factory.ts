@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
 import { answerClientErrors } from './common/client-error.js';
 import { type ErrorStyleRule, errorStyleByPath } from './common/error-style.js';
+import { writesWaitOutTheWindow } from './common/coherence-window.js';
 import { KeyshelfExpressAdapter } from './common/express-adapter.js';
 import { createLogger, PinoNestLogger, requestLogMiddleware } from './common/logger.js';
 import { requestIdMiddleware } from './common/request-id.middleware.js';
@@ -42,6 +43,8 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
     // What every request goes through first; the hot path, in front of Express, applies it too.
     const early = [requestIdMiddleware, requestLogMiddleware(logger), errorStyleByPath(ERROR_STYLES)];
     app.use(...early);
+    // Only Nest's routes write (the hot path serves GET and HEAD).
+    app.use(writesWaitOutTheWindow(config.coherenceWindowMs));
     app.get(HotPath).mount(app.getHttpAdapter().getInstance() as unknown as ExpressApp, early, app.get(InFlightHandlers));
     mountOpenApi(app);
     answerClientErrors(app.getHttpServer(), ERROR_STYLES);

@@ -26,12 +26,23 @@ export class AccountsRepository {
    * where a name would outlive the connection that prepared it.
    */
   private readonly prepared: boolean;
+  /** See `recent`: 0 when every request reads. */
+  private readonly windowMs: number;
+  /**
+   * The last answer of each account's read, with when it was sent (`performance.now()`): it
+   * answers the requests that arrive within the coherence window after it was sent. Responses
+   * to writes wait the window out (coherence-window.ts), so a request that follows a write
+   * arrives after it by more than the window, and the read that answers it was sent after the
+   * commit. Only found accounts are kept, and at most `RECENT_MAX` of them.
+   */
+  private readonly recent = new Map<string, { sentAt: number; row: AccountRow }>();
 
   constructor(
     private readonly db: DataSource,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.prepared = config.databaseUrl !== null;
+    this.windowMs = config.coherenceWindowMs;
   }
 
   /** `{account}` in a path is the account's UUID or its slug (SPEC §1.1). */
@@ -47,8 +58,9 @@ export class AccountsRepository {
    * load one round trip serves every request that arrived while the previous one was out.
    */
   async findWithSerials(idOrSlug: string): Promise<{ account: Account; serials: ChangeSerials } | null> {
-    const byId = isUuid(idOrSlug);
-    const row = await this.reads.call(byId ? idOrSlug.toLowerCase() : idOrSlug, undefined);
+    const key = isUuid(idOrSlug) ? idOrSlug.toLowerCase() : idOrSlug;
+    const recent = this.windowMs > 0 ? this.recent.get(key) : undefined;
+    const row = recent && performance.now() - recent.sentAt <= this.windowMs ? recent.row : await this.reads.call(key, undefined);
     if (!row) return null;
     // Each request gets its own objects: nothing one handler does to them reaches another.
     const account = Object.assign(new Account(), { id: row.id, slug: row.slug, name: row.name, createdAt: row.created_at, updatedAt: row.updated_at });
@@ -56,6 +68,20 @@ export class AccountsRepository {
   }
 
   private readonly reads = new GroupedRuns<string, undefined, AccountRow | undefined>(async (idOrSlug) => {
+    const sentAt = performance.now();
+    const row = await this.read(idOrSlug);
+    if (this.windowMs > 0) {
+      if (row) {
+        if (this.recent.size >= RECENT_MAX && !this.recent.has(idOrSlug)) this.recent.clear();
+        this.recent.set(idOrSlug, { sentAt, row });
+      } else {
+        this.recent.delete(idOrSlug);
+      }
+    }
+    return row;
+  });
+
+  private async read(idOrSlug: string): Promise<AccountRow | undefined> {
     const byId = isUuid(idOrSlug);
     const text = `SELECT a.id, a.slug, a.name, a.created_at, a.updated_at, s.auth_serial, s.catalog_serial
        FROM accounts a LEFT JOIN account_serials s ON s.account_id = a.id
@@ -70,8 +96,11 @@ export class AccountsRepository {
       if (!STALE_STATEMENT.has((error as { code?: string }).code ?? '')) throw error;
       return (await pool.query<AccountRow>(text, [idOrSlug])).rows[0];
     }
-  });
+  }
 }
+
+/** Accounts whose last read is kept (the names a request may use for one: its id and its slug as written). */
+const RECENT_MAX = 10_000;
 
 /**
  * What PostgreSQL answers a prepared statement that no longer fits the schema or the session:

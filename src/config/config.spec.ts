@@ -23,6 +23,7 @@ describe('loadConfig (SPEC §8.1)', () => {
     expect(config.redisKeyPrefix).toBe('keyshelf:');
     expect(config.trustProxy).toEqual(['loopback']);
     expect(config.databaseStatementTimeoutMs).toBe(5000);
+    expect(config.coherenceWindowMs).toBe(2);
   });
 
   it.each([
@@ -78,6 +79,8 @@ describe('loadConfig (SPEC §8.1)', () => {
     ['S3_PUBLIC_ENDPOINT', { S3_PUBLIC_ENDPOINT: 'https://key:secret@files.example.com' }],
     ['S3_PUBLIC_ENDPOINT', { S3_PUBLIC_ENDPOINT: 'https://files.example.com/?x=1' }],
     ['DATABASE_STATEMENT_TIMEOUT_MS', { DATABASE_STATEMENT_TIMEOUT_MS: '5s' }],
+    ['COHERENCE_WINDOW_MS', { COHERENCE_WINDOW_MS: '1001' }],
+    ['COHERENCE_WINDOW_MS', { COHERENCE_WINDOW_MS: '1.5' }],
   ])('names %s when it is bad', (variable, env) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${variable} `));

@@ -9,6 +9,11 @@ export interface AppConfig {
   databaseUrl: string | null;
   /** Longest a database statement may run before PostgreSQL cancels it (0 = no limit). */
   databaseStatementTimeoutMs: number;
+  /**
+   * How long one read of an account's change serials answers the requests that arrive after it
+   * was sent, and how long a response to a write waits after the write (0 = every request reads).
+   */
+  coherenceWindowMs: number;
   storage: {
     driver: 'fs' | 's3';
     s3: {
@@ -167,6 +172,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     dataDir: resolve(text(env, 'DATA_DIR') ?? './data'),
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:'], null),
     databaseStatementTimeoutMs: integer(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5000, 0, 3_600_000),
+    coherenceWindowMs: integer(env, 'COHERENCE_WINDOW_MS', 2, 0, 1000),
     storage: { driver, s3 },
     secretKey,
     maxUploadBytes: integer(env, 'MAX_UPLOAD_BYTES', 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),

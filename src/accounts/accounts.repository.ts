@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { DataSource } from 'typeorm';
 import { isUuid } from '../common/ids.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
@@ -30,12 +31,12 @@ export class AccountsRepository {
   private readonly windowMs: number;
   /**
    * The last answer of each account's read, with when it was sent (`performance.now()`): it
-   * answers the requests that arrive within the coherence window after it was sent. Responses
-   * to writes wait the window out (coherence-window.ts), so a request that follows a write
-   * arrives after it by more than the window, and the read that answers it was sent after the
-   * commit. Only found accounts are kept, and at most `RECENT_MAX` of them.
+   * answers the read-only requests that arrive within the coherence window after it was sent.
+   * Answers to writes wait the window out (coherence-window.ts), so a request sent after one
+   * arrives more than the window after its commit, and the read that answers it was sent after
+   * the commit. Only found accounts are kept, by the name a request used (id or slug as written).
    */
-  private readonly recent = new Map<string, { sentAt: number; row: AccountRow }>();
+  private readonly recent = new LRUCache<string, { sentAt: number; row: AccountRow }>({ max: 10_000 });
 
   constructor(
     private readonly db: DataSource,
@@ -52,14 +53,15 @@ export class AccountsRepository {
 
   /**
    * The account and its change serials, in one indexed query: every request starts here, and
-   * every in-process cache it then consults is checked against these serials. Concurrent
-   * requests for the same account share reads (see GroupedRuns): each gets the answer of a read
-   * sent after it arrived, so a write committed before a request began is always seen, and under
-   * load one round trip serves every request that arrived while the previous one was out.
+   * every in-process cache it then consults is checked against these serials. A read-only
+   * request may be answered from a read sent at most the coherence window before it arrived;
+   * `fresh` (a request that may write) takes a read sent after it arrived. Concurrent requests
+   * for the same account share reads (see GroupedRuns): under load one round trip serves every
+   * request that arrived while the previous one was out.
    */
-  async findWithSerials(idOrSlug: string): Promise<{ account: Account; serials: ChangeSerials } | null> {
+  async findWithSerials(idOrSlug: string, options: { fresh?: boolean } = {}): Promise<{ account: Account; serials: ChangeSerials } | null> {
     const key = isUuid(idOrSlug) ? idOrSlug.toLowerCase() : idOrSlug;
-    const recent = this.windowMs > 0 ? this.recent.get(key) : undefined;
+    const recent = this.windowMs > 0 && !options.fresh ? this.recent.get(key) : undefined;
     const row = recent && performance.now() - recent.sentAt <= this.windowMs ? recent.row : await this.reads.call(key, undefined);
     if (!row) return null;
     // Each request gets its own objects: nothing one handler does to them reaches another.
@@ -71,12 +73,8 @@ export class AccountsRepository {
     const sentAt = performance.now();
     const row = await this.read(idOrSlug);
     if (this.windowMs > 0) {
-      if (row) {
-        if (this.recent.size >= RECENT_MAX && !this.recent.has(idOrSlug)) this.recent.clear();
-        this.recent.set(idOrSlug, { sentAt, row });
-      } else {
-        this.recent.delete(idOrSlug);
-      }
+      if (row) this.recent.set(idOrSlug, { sentAt, row });
+      else this.recent.delete(idOrSlug);
     }
     return row;
   });
@@ -99,8 +97,6 @@ export class AccountsRepository {
   }
 }
 
-/** Accounts whose last read is kept (the names a request may use for one: its id and its slug as written). */
-const RECENT_MAX = 10_000;
 
 /**
  * What PostgreSQL answers a prepared statement that no longer fits the schema or the session:

@@ -2,6 +2,7 @@ import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { AccountsRepository } from '../accounts/accounts.repository.js';
+import { mayWrite } from '../common/coherence-window.js';
 import { DomainError, Errors } from '../common/errors.js';
 import { stateOf } from '../common/request-context.js';
 import { Authenticator } from './authenticator.service.js';
@@ -37,7 +38,7 @@ export class AuthGuard implements CanActivate {
    */
   async admit(req: Request, accountParam: string, route: RouteAccess): Promise<void> {
     const state = stateOf(req);
-    const found = await this.accounts.findWithSerials(accountParam);
+    const found = await this.accounts.findWithSerials(accountParam, { fresh: mayWrite(req) });
     if (!found) throw Errors.notFound('account');
     const { account, serials } = found;
     state.account = account;

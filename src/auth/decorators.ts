@@ -26,7 +26,7 @@ export interface RequestContext {
   account: Account;
   bearer: Bearer;
   requestId: string;
-  /** The account's change serials as read at the start of this request (absent outside HTTP requests). */
+  /** The account's change serials as read for this request (absent outside HTTP requests). */
   serials?: ChangeSerials;
 }
 

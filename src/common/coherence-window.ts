@@ -5,8 +5,23 @@ import type { NextFunction, Request, Response } from 'express';
  * one), so their answers need not wait.
  */
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/**
+ * POST routes that only read (Keygen's shape: the key travels in the body). Installed software
+ * calls validate-key as often as it polls, so its answers do not wait. Matched exactly as
+ * Nest routes them by default; any other spelling is taken for a write.
+ */
+const READ_ONLY_POSTS = /^\/v1\/accounts\/[^/?#]+\/licenses\/actions\/validate-key\/?(?:\?|$)/;
 
-/** Resolves once `ms` of real time have passed since `from` (a `performance.now()` reading). */
+/**
+ * Whether a request may write: its answer waits the window out, and its account, serials and
+ * credentials are read afresh rather than from a read other requests shared (so that no write
+ * is ever authorised by a read older than the request).
+ */
+export function mayWrite(req: Pick<Request, 'method' | 'url'>): boolean {
+  return !READS.has(req.method) && !(req.method === 'POST' && READ_ONLY_POSTS.test(req.url));
+}
+
+/** Calls `then` once `ms` of real time have passed since `from` (a `performance.now()` reading). */
 function after(from: number, ms: number, then: () => void): void {
   const left = from + ms - performance.now();
   // A timer's delay counts from the loop's cached clock, which may be behind: checked again.
@@ -15,19 +30,26 @@ function after(from: number, ms: number, then: () => void): void {
 }
 
 /**
- * The writer's half of the coherence window (the reader's is in AccountsRepository): a response
- * to a request that may have written is sent no sooner than `windowMs` after its handler ended,
- * hence after its commit. An instance answers from a read of the change serials sent at most
- * `windowMs` before a request arrived; a request that follows this response arrives more than
- * `windowMs` after the commit, so whatever read answers it, on any instance, was sent after the
- * commit and sees it: a write shows on the very next request (SPEC §6.1, §9).
+ * The writer's half of the coherence window (the reader's is in AccountsRepository): the answer
+ * to a request that may write is sent no sooner than `windowMs` after its handler ended, hence
+ * after its commit. An instance answers a read-only request from a read of the change serials
+ * sent at most `windowMs` before the request arrived; a request sent after this answer arrives
+ * more than `windowMs` after the commit, so whatever read answers it, on any instance, was sent
+ * after the commit and sees it (docs/decisions.md, "The coherence window").
  */
 export function writesWaitOutTheWindow(windowMs: number) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    if (windowMs > 0 && !READS.has(req.method)) {
+    if (windowMs > 0 && mayWrite(req)) {
       const end = res.end;
       res.end = function (this: Response, ...args: unknown[]) {
-        after(performance.now(), windowMs, () => (end as (...a: unknown[]) => Response).apply(this, args));
+        after(performance.now(), windowMs, () => {
+          try {
+            (end as (...a: unknown[]) => Response).apply(this, args);
+          } catch {
+            // Ending failed (the connection is gone): nothing is left to answer.
+            this.destroy();
+          }
+        });
         return this;
       } as Response['end'];
     }

@@ -1,8 +1,9 @@
 import { LRUCache } from 'lru-cache';
 
 /**
- * An account's change serials as read with the account itself, at the start of each request
- * (migration ChangeSerials): `auth` moves with every write that changes what a credential
+ * An account's change serials as read with the account itself, for each request (migration
+ * ChangeSerials; a read-only request may share a read sent within the coherence window before it
+ * arrived, see AccountsRepository): `auth` moves with every write that changes what a credential
  * resolves to or what a bearer may see, `catalog` with every write to the account's packages,
  * releases and artifacts.
  */
@@ -14,8 +15,8 @@ export interface ChangeSerials {
 /**
  * A bounded in-process cache whose entries are valid only under the serial they were computed
  * with. Nothing here is authoritative: an entry answers only when the caller's serial, read from
- * PostgreSQL during this request, is the one stored with it, so a write on any instance retires
- * it on every instance at the next request. Entries may also carry an instant after which they
+ * PostgreSQL for this request, is the one stored with it, so a write on any instance retires it
+ * on every instance by the next request sent after the write's answer. Entries may also carry an instant after which they
  * are stale (a time-dependent answer).
  */
 export class SerialCache<V extends object> {

@@ -58,7 +58,8 @@ export class SimpleIndexService {
    * package's own serial and the account's `auth` serial for a project page; the account's
    * `catalog` and `auth` serials for an index) and for one bearer scope, type and origin. A
    * write anywhere moves the serial in its own transaction, so every instance renders again on
-   * the very next request; until then a page costs the lookups that read the serials.
+   * the next request sent after the write's answer; until then a page costs the lookups that
+   * read the serials.
    */
   private readonly pages = new SerialCache<RenderedPage>(5_000, { maxSize: 128 * 1024 * 1024, size: (page) => page.body.length + 256 });
   /**

@@ -1,0 +1,70 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { NextFunction, Request, Response } from 'express';
+import { mayWrite, writesWaitOutTheWindow } from './coherence-window.js';
+
+/** A response whose `end` records when it ran. */
+function response() {
+  const ended: number[] = [];
+  const res = {
+    end(this: unknown) {
+      ended.push(performance.now());
+      return this;
+    },
+    destroy() {},
+  };
+  return { res: res as unknown as Response, ended, original: res.end };
+}
+
+const through = (windowMs: number, method: string, url: string) => {
+  const { res, ended, original } = response();
+  let nexted = false;
+  writesWaitOutTheWindow(windowMs)({ method, url } as Request, res, (() => (nexted = true)) as NextFunction);
+  expect(nexted).toBe(true);
+  return { res, ended, original };
+};
+
+describe('the coherence window, writer side', () => {
+  it.each([
+    ['GET', '/v1/accounts/acme/products', false],
+    ['HEAD', '/v1/accounts/acme/engines/pypi/simple/demo/', false],
+    ['OPTIONS', '/v1/accounts/acme/products', false],
+    ['POST', '/v1/accounts/acme/licenses/actions/validate-key', false],
+    ['POST', '/v1/accounts/acme/licenses/actions/validate-key?x=1', false],
+    ['POST', '/v1/accounts/acme/licenses/actions/validate-key/extra', true],
+    ['POST', '/v1/accounts/acme/licenses/actions/validate-keys', true],
+    ['POST', '/v1/accounts/acme/licenses/LICENSE-ID/actions/suspend', true],
+    ['POST', '/v1/accounts/acme/products', true],
+    ['PUT', '/v1/accounts/acme/engines/generic/app/1.0/a.bin', true],
+    ['PATCH', '/v1/accounts/acme/releases/1', true],
+    ['DELETE', '/v1/accounts/acme/tokens/1', true],
+  ])('%s %s may write: %s', (method, url, expected) => {
+    expect(mayWrite({ method, url })).toBe(expected);
+  });
+
+  it('leaves the answers of requests that only read alone', () => {
+    for (const [method, url] of [
+      ['GET', '/v1/accounts/acme/products'],
+      ['POST', '/v1/accounts/acme/licenses/actions/validate-key'],
+    ]) {
+      const { res, original } = through(50, method, url);
+      expect(res.end).toBe(original);
+    }
+  });
+
+  it('leaves every answer alone when the window is 0', () => {
+    const { res, original } = through(0, 'POST', '/v1/accounts/acme/products');
+    expect(res.end).toBe(original);
+  });
+
+  it('sends the answer to a write no sooner than the window after its handler ended', async () => {
+    const { res, ended } = through(30, 'POST', '/v1/accounts/acme/products');
+    const calledAt = performance.now();
+    expect(res.end()).toBe(res);
+    expect(ended).toHaveLength(0);
+    await delay(15);
+    expect(ended).toHaveLength(0);
+    await delay(60);
+    expect(ended).toHaveLength(1);
+    expect(ended[0] - calledAt).toBeGreaterThanOrEqual(30);
+  });
+});

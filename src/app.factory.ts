@@ -44,7 +44,7 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
     const early = [requestIdMiddleware, requestLogMiddleware(logger), errorStyleByPath(ERROR_STYLES)];
     app.use(...early);
     // Only Nest's routes write (the hot path serves GET and HEAD).
-    app.use(writesWaitOutTheWindow(config.coherenceWindowMs));
+    app.use(writesWaitOutTheWindow(config.coherenceWindowMs, logger));
     app.get(HotPath).mount(app.getHttpAdapter().getInstance() as unknown as ExpressApp, early, app.get(InFlightHandlers));
     mountOpenApi(app);
     answerClientErrors(app.getHttpServer(), ERROR_STYLES);

@@ -46,22 +46,17 @@ export class AccountsRepository {
     this.windowMs = config.coherenceWindowMs;
   }
 
-  /** `{account}` in a path is the account's UUID or its slug (SPEC §1.1). */
-  async findByIdOrSlug(idOrSlug: string): Promise<Account | null> {
-    return (await this.findWithSerials(idOrSlug))?.account ?? null;
-  }
-
   /**
    * The account and its change serials, in one indexed query: every request starts here, and
-   * every in-process cache it then consults is checked against these serials. A read-only
-   * request may be answered from a read sent at most the coherence window before it arrived;
-   * `fresh` (a request that may write) takes a read sent after it arrived. Concurrent requests
+   * every in-process cache it then consults is checked against these serials. It takes a read
+   * sent after the call; with `shareRecent` (a read-only request) one sent at most the coherence
+   * window before the call, if there is one. Concurrent requests
    * for the same account share reads (see GroupedRuns): under load one round trip serves every
    * request that arrived while the previous one was out.
    */
-  async findWithSerials(idOrSlug: string, options: { fresh?: boolean } = {}): Promise<{ account: Account; serials: ChangeSerials } | null> {
+  async findWithSerials(idOrSlug: string, options: { shareRecent?: boolean } = {}): Promise<{ account: Account; serials: ChangeSerials } | null> {
     const key = isUuid(idOrSlug) ? idOrSlug.toLowerCase() : idOrSlug;
-    const recent = this.windowMs > 0 && !options.fresh ? this.recent.get(key) : undefined;
+    const recent = this.windowMs > 0 && options.shareRecent ? this.recent.get(key) : undefined;
     const row = recent && performance.now() - recent.sentAt <= this.windowMs ? recent.row : await this.reads.call(key, undefined);
     if (!row) return null;
     // Each request gets its own objects: nothing one handler does to them reaches another.

@@ -38,7 +38,7 @@ export class AuthGuard implements CanActivate {
    */
   async admit(req: Request, accountParam: string, route: RouteAccess): Promise<void> {
     const state = stateOf(req);
-    const found = await this.accounts.findWithSerials(accountParam, { fresh: mayWrite(req) });
+    const found = await this.accounts.findWithSerials(accountParam, { shareRecent: !mayWrite(req) });
     if (!found) throw Errors.notFound('account');
     const { account, serials } = found;
     state.account = account;

@@ -23,11 +23,11 @@ const invalidKey = () => unauthorized('LICENSE_INVALID', 'The license key is not
  *
  * Installed software sends the same key or token with every poll, so what a credential resolves
  * to (the token, its user, product or license, the license's policy) is kept in process, under
- * the account's `auth` change serial read with the account for the request: any
- * write that could change the answer (a revoked token, a suspended, changed or deleted license,
- * a policy's strategies, a user's role) moves the serial in its own transaction, and every
- * instance resolves again on its next request. Only successes are kept, and the checks that
- * depend on the clock (token and license expiry) run on every request.
+ * the account's `auth` change serial read with the account for the request: any write that
+ * could change the answer (a revoked token, a suspended, changed or deleted license, a policy's
+ * strategies, a user's role) moves the serial in its own transaction, and every instance
+ * resolves again on the next request sent after the write's answer. Only successes are kept,
+ * and the checks that depend on the clock (token and license expiry) run on every request.
  */
 @Injectable()
 export class Authenticator {

@@ -1,4 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from 'pino';
+import { stateOf } from './request-context.js';
 
 /**
  * Methods whose handlers write nothing a change serial covers (downloads count without moving
@@ -21,6 +23,14 @@ export function mayWrite(req: Pick<Request, 'method' | 'url'>): boolean {
   return !READS.has(req.method) && !(req.method === 'POST' && READ_ONLY_POSTS.test(req.url));
 }
 
+/** Answers ended and waiting out the window: already answered, though their headers are not sent yet. */
+const held = new WeakSet<Response>();
+
+/** Whether a response has been answered (its headers sent, or its end waiting out the window). */
+export function answered(res: Response): boolean {
+  return res.headersSent || held.has(res);
+}
+
 /** Calls `then` once `ms` of real time have passed since `from` (a `performance.now()` reading). */
 function after(from: number, ms: number, then: () => void): void {
   const left = from + ms - performance.now();
@@ -37,16 +47,18 @@ function after(from: number, ms: number, then: () => void): void {
  * more than `windowMs` after the commit, so whatever read answers it, on any instance, was sent
  * after the commit and sees it (docs/decisions.md, "The coherence window").
  */
-export function writesWaitOutTheWindow(windowMs: number) {
+export function writesWaitOutTheWindow(windowMs: number, logger: Logger) {
   return (req: Request, res: Response, next: NextFunction): void => {
     if (windowMs > 0 && mayWrite(req)) {
       const end = res.end;
       res.end = function (this: Response, ...args: unknown[]) {
+        if (held.has(this)) return this;
+        held.add(this);
         after(performance.now(), windowMs, () => {
           try {
             (end as (...a: unknown[]) => Response).apply(this, args);
-          } catch {
-            // Ending failed (the connection is gone): nothing is left to answer.
+          } catch (error) {
+            logger.error({ requestId: stateOf(req)?.requestId, err: error instanceof Error ? error.message : String(error) }, 'could not end an answer');
             this.destroy();
           }
         });

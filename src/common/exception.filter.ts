@@ -3,6 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { QueryFailedError } from 'typeorm';
+import { answered } from './coherence-window.js';
 import { DomainError, type ErrorSource } from './errors.js';
 import { INVALID_UTF8 } from './json-body.middleware.js';
 import { LOGGER } from './logger.js';
@@ -140,7 +141,7 @@ export function answerError(logger: Logger, req: Request, res: Response, excepti
   } else if (error.status === 400 && exception instanceof QueryFailedError) {
     logger.warn({ requestId: state?.requestId, err: loggable(exception) }, 'value refused by the database');
   }
-  if (res.headersSent) {
+  if (answered(res)) {
     res.destroy();
     return;
   }

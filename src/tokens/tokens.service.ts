@@ -104,7 +104,10 @@ export class TokensService {
     return { token, raw };
   }
 
-  /** Revocation deletes the digest, so the token fails on the next request on every instance. */
+  /**
+   * Revocation deletes the digest (moving the `auth` serial), so the token fails on every
+   * instance on the next request sent after this answer.
+   */
   async revoke(ctx: RequestContext, id: string): Promise<void> {
     const token = await this.find(ctx, id);
     await this.db.transaction(async (manager) => {

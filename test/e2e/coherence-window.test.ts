@@ -62,7 +62,9 @@ describe('coherence window', () => {
     } finally {
       restore();
     }
-    expect(counted.calls).toBe(1);
+    // One read (two if the machine stalled past the window), not one per request.
+    expect(counted.calls).toBeGreaterThan(0);
+    expect(counted.calls).toBeLessThanOrEqual(2);
   });
 
   it("a write's answer waits the window out, so the very next request, on another instance, sees it", async () => {
@@ -103,10 +105,12 @@ describe('coherence window', () => {
 
   it('a change made in the database by other means shows once the window has passed', async () => {
     expect((await t.as(null).get(page())).text).not.toContain('data-requires-python');
-    // validate-key only reads: its answer comes without the wait (see coherence-window.spec.ts).
+    // validate-key only reads: its answer does not wait out the window.
+    const started = performance.now();
     const validation = await t.as(null).post(`${acme.base}/licenses/actions/validate-key`).set('Content-Type', 'application/vnd.api+json').send({ meta: { key: 'NO-SUCH-KEY' } });
     expect(validation.status).toBe(200);
     expect(validation.body.meta.valid).toBe(false);
+    expect(performance.now() - started).toBeLessThan(WINDOW);
     // Not through the API (an operator's SQL): no answer waits for it.
     await t.db.query(`UPDATE artifact_metadata SET requires_python = '>=3.99' WHERE account_id = $1`, [acme.id]);
     await delay(WINDOW + 50);

@@ -26,7 +26,9 @@ describe('hot path', () => {
   const SIG = 'untrusted comment: signature from tauri secret key\nRUSsig\ntrusted comment: timestamp:1\tfile:x\nglobal==';
 
   beforeAll(async () => {
-    t = await startApp({ PUBLIC_URL: 'http://keyshelf.test' });
+    // Every request reads its account (no coherence window): the tests below count those reads
+    // and replace the connections under them.
+    t = await startApp({ PUBLIC_URL: 'http://keyshelf.test', COHERENCE_WINDOW_MS: '0' });
     acme = await createAccount(t, { slug: 'acme' });
     adminAuth = bearer(acme.adminToken);
     const c = catalog(t, acme);

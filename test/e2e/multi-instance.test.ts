@@ -58,8 +58,8 @@ const resource = (type: string, attributes: Record<string, unknown>, relationshi
 /**
  * SPEC §9, scale-out: two API processes started together on one empty PostgreSQL database, one
  * storage and one secret, each request sent to whichever instance the step names. Every check
- * of the other instance is the very next request after the write — no wait, no retry — so that
- * nothing an instance keeps in memory may answer for the database.
+ * of the other instance is the very next request after the write's answer — no wait, no retry —
+ * so that nothing an instance keeps in memory may answer for the database.
  */
 describe.each([
   ['the filesystem driver, one shared DATA_DIR and its generated secret', 'fs'],

@@ -50,9 +50,9 @@ export class AccountsRepository {
    * The account and its change serials, in one indexed query: every request starts here, and
    * every in-process cache it then consults is checked against these serials. It takes a read
    * sent after the call; with `shareRecent` (a read-only request) one sent at most the coherence
-   * window before the call, if there is one. Concurrent requests
-   * for the same account share reads (see GroupedRuns): under load one round trip serves every
-   * request that arrived while the previous one was out.
+   * window before the call, if there is one. Concurrent requests for the same account share
+   * reads (see GroupedRuns): under load one round trip serves every request that arrived while
+   * the previous one was out.
    */
   async findWithSerials(idOrSlug: string, options: { shareRecent?: boolean } = {}): Promise<{ account: Account; serials: ChangeSerials } | null> {
     const key = isUuid(idOrSlug) ? idOrSlug.toLowerCase() : idOrSlug;
@@ -91,7 +91,6 @@ export class AccountsRepository {
     }
   }
 }
-
 
 /**
  * What PostgreSQL answers a prepared statement that no longer fits the schema or the session:

@@ -2,6 +2,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { NextFunction, Request, Response } from 'express';
 import { pino } from 'pino';
 import { answered, mayWrite, writesWaitOutTheWindow } from './coherence-window.js';
+import { DomainError } from './errors.js';
+import { answerError } from './exception.filter.js';
 
 /** A response whose `end` records when it ran. */
 function response() {
@@ -12,7 +14,10 @@ function response() {
       return this;
     },
     headersSent: false,
-    destroy() {},
+    destroyed: false,
+    destroy() {
+      res.destroyed = true;
+    },
   };
   return { res: res as unknown as Response, ended, original: res.end };
 }
@@ -70,6 +75,16 @@ describe('the coherence window, writer side', () => {
     while (ended.length === 0) await delay(5);
     expect(ended[0] - calledAt).toBeGreaterThanOrEqual(30);
     await delay(40);
+    expect(ended).toHaveLength(1);
+  });
+
+  it('lets a waiting answer go whole when an error comes after it (no second answer, no cut connection)', async () => {
+    const { res, ended } = through(20, 'POST', '/v1/accounts/acme/products');
+    res.end();
+    const req = { keyshelf: { requestId: 'r' }, socket: { destroyed: false } } as unknown as Request;
+    answerError(pino({ level: 'silent' }), req, res, new DomainError(422, 'X', 'late'));
+    expect(res.destroyed).toBe(false);
+    while (ended.length === 0) await delay(5);
     expect(ended).toHaveLength(1);
   });
 });

@@ -142,7 +142,9 @@ export function answerError(logger: Logger, req: Request, res: Response, excepti
     logger.warn({ requestId: state?.requestId, err: loggable(exception) }, 'value refused by the database');
   }
   if (answered(res)) {
-    res.destroy();
+    // Headers already out: the client must not take what follows for a whole answer. An answer
+    // still waiting out the coherence window is whole, and goes as it is.
+    if (res.headersSent) res.destroy();
     return;
   }
   writeError(req, res, error);

@@ -11,10 +11,10 @@ interface Pending<I, R> {
  * one at once; a call made while one is in flight joins the next run, which starts once the
  * current one has ended and the event loop has handled the input already waiting (the requests
  * that arrived with its answer join it too), and carries the items of every call that joined it.
- * Every caller thus gets the result of a run that *started after it called* — what a fresh read needs (a write
- * committed before the call is seen) and what a write needs (its item is in the statement it
- * awaits) — while under load one database round trip serves every request that arrived during
- * the previous one.
+ * Every caller thus gets the result of a run that *started after it called* — what a fresh read
+ * needs (a write committed before the call is seen) and what a write needs (its item is in the
+ * statement it awaits) — while under load one database round trip serves every request that
+ * arrived during the previous one.
  *
  * Nothing is kept once a key's runs are over: the map holds only keys with a run in flight.
  */

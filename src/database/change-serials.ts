@@ -16,8 +16,8 @@ export interface ChangeSerials {
  * A bounded in-process cache whose entries are valid only under the serial they were computed
  * with. Nothing here is authoritative: an entry answers only when the caller's serial, read from
  * PostgreSQL for this request, is the one stored with it, so a write on any instance retires it
- * on every instance by the next request sent after the write's answer. Entries may also carry an instant after which they
- * are stale (a time-dependent answer).
+ * on every instance by the next request sent after the write's answer. Entries may also carry
+ * an instant after which they are stale (a time-dependent answer).
  */
 export class SerialCache<V extends object> {
   private readonly entries: LRUCache<string, { serial: string; value: V; until: number }>;
